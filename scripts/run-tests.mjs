@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Builds the project, checks what the suite needs, then runs every compiled
+// test file with node's own runner (Node 20's --test takes no glob patterns).
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+const root = new URL('..', import.meta.url).pathname
+
+function run(command, args) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' })
+  if (result.error) throw result.error
+  return result.status ?? 1
+}
+
+if (!existsSync(join(root, 'node_modules'))) {
+  console.error('node_modules is missing: run `npm ci` first.')
+  process.exit(1)
+}
+const redis = spawnSync('redis-server', ['--version'], { encoding: 'utf8' })
+if (redis.error) {
+  console.error('redis-server is not installed: the tests start their own. Install it with `sudo apt-get install -y redis-server`.')
+  process.exit(1)
+}
+if (run('npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']) !== 0) process.exit(1)
+
+function testFiles(dir) {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name)
+      if (statSync(path).isDirectory()) return testFiles(path)
+      return name.endsWith('.test.js') ? [path] : []
+    })
+}
+
+const only = process.argv.slice(2)
+const files = testFiles(join(root, 'dist', 'test')).filter((file) => only.length === 0 || only.some((part) => file.includes(part)))
+if (files.length === 0) {
+  console.error('no test files matched')
+  process.exit(1)
+}
+process.exit(run(process.execPath, ['--test', '--test-reporter=spec', ...files]))

@@ -1,0 +1,113 @@
+/**
+ * The outbound Event Socket server FreeSWITCH's `socket` application connects
+ * to. A connection from an allowed peer becomes an `EslSession` at once (which
+ * sends `connect` before any other work); others are closed unanswered. When a
+ * call's handler returns or throws while the session still holds the call,
+ * the call is handed back to the dialplan, so no call is ever left parked.
+ */
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { silentLogger, type Logger } from '../logger.ts'
+import type { AllowList } from '../net/allow-list.ts'
+import { EslSession, type SessionOptions } from './session.ts'
+
+export interface EslServerOptions {
+  readonly host: string
+  readonly port: number
+  readonly allow: AllowList
+  readonly onSession: (session: EslSession) => Promise<void> | void
+  readonly session?: Partial<SessionOptions>
+  readonly logger?: Logger
+}
+
+export interface CloseOptions {
+  /** How long calls in progress may keep running before they are handed back. */
+  readonly drainMs?: number
+}
+
+export class EslServer {
+  private readonly server: Server
+  private readonly sessions = new Set<EslSession>()
+  private readonly pendingHandlers = new Set<Promise<void>>()
+  private readonly log: Logger
+  private accepting = false
+
+  constructor(private readonly options: EslServerOptions) {
+    this.log = options.logger ?? silentLogger
+    this.server = createServer({ noDelay: true, keepAlive: true }, (socket) => this.onConnection(socket))
+    this.server.on('error', (error) => this.log.error({ err: error.message }, 'event socket server error'))
+  }
+
+  /** Starts listening; resolves with the bound address (port 0 picks a free one). */
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => reject(error)
+      this.server.once('error', onError)
+      this.server.listen({ host: this.options.host, port: this.options.port }, () => {
+        this.server.off('error', onError)
+        this.accepting = true
+        resolve(this.server.address() as AddressInfo)
+      })
+    })
+  }
+
+  /** Calls currently held. */
+  get activeSessions(): number {
+    return this.sessions.size
+  }
+
+  get listening(): boolean {
+    return this.accepting
+  }
+
+  /**
+   * Stops accepting first (a connection that is accepted is always served),
+   * lets calls in progress finish for up to `drainMs`, hands the rest back to
+   * the dialplan, and resolves when every socket is closed.
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
+    if (this.accepting) {
+      this.accepting = false
+      await new Promise<void>((resolve) => this.server.close(() => resolve()))
+    }
+    const drainMs = options.drainMs ?? 0
+    if (this.sessions.size > 0 && drainMs > 0) {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        Promise.all([...this.sessions].map((session) => session.ended)),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, drainMs)
+        }),
+      ])
+      clearTimeout(timer)
+    }
+    await Promise.all([...this.sessions].map((session) => session.handBack()))
+    await Promise.all([...this.pendingHandlers])
+  }
+
+  private onConnection(socket: Socket): void {
+    const peer = socket.remoteAddress ?? ''
+    // A connection delivered here is always served, even while closing: dropping it
+    // before `connect` would leave FreeSWITCH's channel parked for good.
+    if (!this.options.allow.allows(peer)) {
+      this.log.warn({ peer }, 'refused an event socket connection from a peer not in ESL_ALLOW')
+      socket.destroy()
+      return
+    }
+    const session = EslSession.start(socket, { ...this.options.session, logger: this.log })
+    this.sessions.add(session)
+    void session.ended.then(() => this.sessions.delete(session))
+    const handler = this.runHandler(session)
+    this.pendingHandlers.add(handler)
+    void handler.then(() => this.pendingHandlers.delete(handler))
+  }
+
+  private async runHandler(session: EslSession): Promise<void> {
+    try {
+      await this.options.onSession(session)
+    } catch (error) {
+      this.log.error({ err: error instanceof Error ? error.stack : String(error), peer: session.remoteAddress }, 'call handler failed')
+    }
+    // Safety net: a call still under our control goes back to the dialplan.
+    if (session.isActive) await session.handBack()
+  }
+}
