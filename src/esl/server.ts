@@ -65,10 +65,12 @@ export class EslServer {
    * the dialplan, and resolves when every socket is closed.
    */
   async close(options: CloseOptions = {}): Promise<void> {
-    if (this.accepting) {
-      this.accepting = false
-      await new Promise<void>((resolve) => this.server.close(() => resolve()))
-    }
+    // server.close() stops accepting at once; its callback only fires when every connection is gone.
+    const closed = new Promise<void>((resolve) => {
+      if (!this.accepting) resolve()
+      else this.server.close(() => resolve())
+    })
+    this.accepting = false
     const drainMs = options.drainMs ?? 0
     if (this.sessions.size > 0 && drainMs > 0) {
       let timer: NodeJS.Timeout | undefined
@@ -81,7 +83,12 @@ export class EslServer {
       clearTimeout(timer)
     }
     await Promise.all([...this.sessions].map((session) => session.handBack()))
-    await Promise.all([...this.pendingHandlers])
+    await closed
+  }
+
+  /** Handlers still running (a handler may outlive its session while it unwinds). */
+  get runningHandlers(): number {
+    return this.pendingHandlers.size
   }
 
   private onConnection(socket: Socket): void {

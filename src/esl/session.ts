@@ -87,6 +87,7 @@ export class EslSession {
   private readonly replies: ReplyWaiter[] = []
   private readonly executes = new Map<string, ExecuteWaiter>()
   private readonly eventListeners = new Set<(event: EslEvent) => void>()
+  private readonly hangupWaiters = new Set<(result: undefined | EslError) => void>()
   private readonly abortController = new AbortController()
   private state: SessionState = 'connecting'
   private channelData: ChannelData | undefined
@@ -269,17 +270,33 @@ export class EslSession {
     })
   }
 
-  /** Hangs up the channel with `cause`; resolves when FreeSWITCH accepted the command. */
-  hangup(cause = 'NORMAL_CLEARING'): Promise<undefined | EslError> {
+  /**
+   * Hangs up the channel with `cause` and resolves once the hang-up is seen
+   * (or the session ends). With `full` control this is `api uuid_kill`, which
+   * acts at once; a `sendmsg` hangup would wait behind a running
+   * event-locked application.
+   */
+  hangup(cause = 'NORMAL_CLEARING', options: WaitOptions = {}): Promise<undefined | EslError> {
+    if (this.hungUp) return Promise.resolve(undefined)
     const unavailable = this.unavailable()
     if (unavailable) return Promise.resolve(unavailable)
-    const frame = hangupCommand(cause)
+    const channel = this.channelData
+    const frame =
+      channel?.control === 'full' ? (/^[A-Z][A-Z0-9_]*$/.test(cause) ? apiCommand('uuid_kill', `${channel.uniqueId} ${cause}`) : hangupCommand(cause)) : hangupCommand(cause)
     if (frame instanceof EslError) return Promise.resolve(frame)
     return new Promise((resolve) => {
-      this.sendCommand(frame, undefined, (reply) => {
-        if (reply instanceof EslError) resolve(reply)
-        else if (reply.kind === 'reply' && reply.text.startsWith('+OK')) resolve(undefined)
-        else resolve(new EslError('rejected', `hangup: ${reply.kind === 'reply' ? reply.text : reply.body}`))
+      const done = (result: undefined | EslError): void => {
+        if (!this.hangupWaiters.delete(done)) return
+        resolve(result)
+      }
+      this.hangupWaiters.add(done)
+      this.sendCommand(frame, options.deadline, (reply) => {
+        if (reply instanceof EslError) {
+          if (reply.code !== 'hangup') done(reply)
+          return
+        }
+        const text = reply.kind === 'reply' ? reply.text : reply.body
+        if (!text.startsWith('+OK') && !this.hungUp) done(new EslError('rejected', `hangup: ${text.trim()}`))
       })
     })
   }
@@ -312,7 +329,7 @@ export class EslSession {
     return {
       replies: this.replies.length,
       executes: this.executes.size,
-      listeners: this.eventListeners.size,
+      listeners: this.eventListeners.size + this.hangupWaiters.size,
       timers: timers.length,
       queuedBytes: this.queuedBytes,
     }
@@ -451,6 +468,7 @@ export class EslSession {
 
   private onHangup(cause: string): void {
     if (this.hangupCauseValue === undefined) this.hangupCauseValue = cause
+    for (const waiter of [...this.hangupWaiters]) waiter(undefined)
     if (this.state !== 'active' && this.state !== 'connecting') return
     this.state = 'hungup'
     const error = new EslError('hangup', `the call hung up (${this.hangupCauseValue})`)
@@ -583,6 +601,7 @@ export class EslSession {
     if (!this.abortController.signal.aborted) this.abortController.abort(reason)
     this.resolveReady(reason)
     this.endAllWaits(reason)
+    for (const waiter of [...this.hangupWaiters]) waiter(this.hangupCauseValue === undefined ? reason : undefined)
     for (const waiter of this.replies) clearTimeout(waiter.timer)
     this.replies.length = 0
     clearTimeout(this.connectTimer)

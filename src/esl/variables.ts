@@ -37,6 +37,7 @@ const SPACES = /[\s\p{Zs}]+/gu
  */
 export function toInertText(text: string, maxChars: number): string {
   const cleaned = text
+    .replace(SPACES, ' ')
     .replace(NOT_PRINTABLE, '')
     .replaceAll("'", '\u2019')
     .replaceAll('"', '\u201D')

@@ -68,7 +68,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'J4c-bridge-fail-continue_on_fail-in-dialstring', options: { bridge: [{ fail: 'NO_ROUTE_DESTINATION' }] } },
   { name: 'J6-bridge-no-answer-originate_timeout-2', options: { bridge: [{ fail: 'NO_ANSWER' }] } },
   { name: 'J7a-connect-after-3s-delay' },
-  { name: 'J7b-no-command-for-30s' },
+  { name: 'J7b-no-command-for-30s', options: { firstCommandTimeoutMs: 250 } },
 ]
 
 /** Byte string of a percent-encoded value (the simulator keeps one char per byte). */

@@ -38,7 +38,7 @@ export interface SimFaults {
   readonly split?: 'none' | 'bytes' | 'lines' | 'random'
   /** After this many frames sent, write half of the next one and reset the connection. */
   readonly resetAfterFrames?: number
-  /** Stop reading the router's commands for this long (simulated ms) after connecting. */
+  /** Stop reading the router's commands for this long (simulated ms) once `connect` is answered. */
   readonly slowReaderMs?: number
 }
 
@@ -74,6 +74,8 @@ export interface SimCallOptions {
   /** Simulated durations of sound files by name (default 500 ms). */
   readonly fileDurations?: Readonly<Record<string, number>>
   readonly faults?: SimFaults
+  /** Real ms FreeSWITCH waits for the first command before giving up on the controller (25 s). */
+  readonly firstCommandTimeoutMs?: number
 }
 
 export interface SimulatorOptions {

@@ -198,16 +198,15 @@ export class SimCall {
     this.socket = socket
     socket.on('connect', () => {
       this.tcpConnected = true
-      this.after(25_000, () => {
+      // mod_event_socket's 25 s first-command timeout (real time, not scaled): "Socket Error!",
+      // then the channel stays parked.
+      const timer = setTimeout(() => {
+        this.timers.delete(timer)
         if (this.connected) return
-        // mod_event_socket's 25 s first-command timeout: "Socket Error!", the channel stays parked.
         this.sendDisconnect()
         this.closeSocket()
-      })
-      if (this.options.faults?.slowReaderMs) {
-        socket.pause()
-        this.after(this.options.faults.slowReaderMs, () => socket.resume())
-      }
+      }, this.options.firstCommandTimeoutMs ?? 25_000)
+      this.timers.add(timer)
     })
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('end', () => this.onPeerEnd())
@@ -261,6 +260,12 @@ export class SimCall {
         this.connectedAt = performance.now()
         this.sendConnectReply()
         this.trigger('connect')
+        const slowReader = this.options.faults?.slowReaderMs
+        if (slowReader && this.socket) {
+          const socket = this.socket
+          socket.pause()
+          this.after(slowReader, () => socket.resume())
+        }
       }
       // FreeSWITCH parses a first packet that is not `connect` without replying to it.
       return
@@ -405,7 +410,8 @@ export class SimCall {
       }
       for (const piece of splitFrame(frame, split)) {
         socket.write(piece)
-        await new Promise((resolve) => setTimeout(resolve, 1))
+        // Give the event loop a turn so the router gets a chance to read each piece separately.
+        await new Promise((resolve) => setImmediate(resolve))
         if (socket.destroyed) break
       }
     }
@@ -703,8 +709,13 @@ export class SimCall {
     this.controlled = false
     this.disposition = 'handed-back'
     void (async () => {
+      // Commands already queued still run (parse_all_events after park), possibly a hang-up.
       await this.idle()
-      if (!this.channel.up) return
+      if (!this.channel.up) {
+        this.disposition = 'hungup'
+        this.maybeFinish()
+        return
+      }
       this.socketAppReturns()
       for (const [app, arg] of this.options.afterSocket ?? []) {
         if (!this.channel.up) break
