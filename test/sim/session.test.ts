@@ -345,6 +345,27 @@ describe('Event Socket session against the simulator', () => {
     }
   })
 
+  it('api returns the command output; bgapi returns its Job-UUID', async () => {
+    let output: string | EslError | undefined
+    let job: string | EslError | undefined
+    const harness = await startHarness(async (session) => {
+      await ready(session)
+      await session.setVariables({ pin: '1234' })
+      output = await session.api('uuid_getvar', `${session.channel?.uniqueId ?? ''} pin`)
+      job = await session.bgapi('uuid_getvar', `${session.channel?.uniqueId ?? ''} pin`)
+      await session.hangup()
+    })
+    try {
+      const call = harness.sim.placeCall()
+      await call.done
+      assert.equal(output, '1234')
+      assert.equal(typeof job, 'string')
+      assert.equal(call.received.find((frame) => frame.command?.startsWith('bgapi'))?.header('Job-UUID'), job)
+    } finally {
+      await harness.close()
+    }
+  })
+
   it('api without "full" control is refused with an error value', async () => {
     let result: string | EslError | undefined
     const harness = await startHarness(async (session) => {
