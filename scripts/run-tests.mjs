@@ -41,4 +41,5 @@ if (files.length === 0) {
   console.error('no test files matched')
   process.exit(1)
 }
-process.exit(run(process.execPath, ['--test', '--test-reporter=spec', ...files]))
+// A test that hangs fails after 60 s instead of stalling the suite.
+process.exit(run(process.execPath, ['--test', '--test-timeout=60000', '--test-reporter=spec', ...files]))

@@ -1,14 +1,20 @@
 #!/usr/bin/env node
 /** `webhook-router`: the command-line entry point. */
+import { SETTINGS, flagName } from '../config/env.ts'
 import { VERSION } from '../version.ts'
+import { serve } from './serve.ts'
 
 const HELP = `webhook-router ${VERSION}
 
 Routes incoming FreeSWITCH calls through a customer's webhook (outbound Event Socket).
 
 Usage:
+  webhook-router serve [options]     run the router
   webhook-router --help
   webhook-router --version
+
+Options of serve (each also an environment variable):
+${SETTINGS.map((spec) => `  ${`${flagName(spec.env)} / ${spec.env}`.padEnd(48)} ${spec.help}${spec.default === undefined ? '' : ` [${spec.default}]`}`).join('\n')}
 `
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -21,6 +27,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`)
     return 0
   }
+  if (command === 'serve') return serve(argv.slice(1))
   process.stderr.write(`webhook-router: unknown command ${JSON.stringify(command)} (see webhook-router --help)\n`)
   return 2
 }

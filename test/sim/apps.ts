@@ -6,7 +6,7 @@
 import type { SimChannel, EventHeaders, Profile } from './channel.ts'
 import { newUuid } from './channel.ts'
 import { parseDialString, type DialString } from './dial-string.ts'
-import { separateString } from './fs-strings.ts'
+import { separateString, text } from './fs-strings.ts'
 import type { BridgeOutcome, DtmfInput } from './options.ts'
 
 export interface BridgeRecord {
@@ -324,7 +324,13 @@ async function bridge(context: AppContext, arg: string): Promise<void> {
     hideNumber: channel.privacyHideNumber || originationPrivacy.number,
     cidType: legVar('sip_cid_type'),
   }
-  const record: BridgeRecord = { dialString: arg, parsed: dial, variables: vars.snapshot(), callee, outcome: 'pending' }
+  const record: BridgeRecord = {
+    dialString: arg,
+    parsed: dial,
+    variables: vars.snapshot(),
+    callee: { ...callee, callerIdName: text(callee.callerIdName), callerIdNumber: text(callee.callerIdNumber) },
+    outcome: 'pending',
+  }
   context.recordBridge(record)
 
   const resolved = resolveEndpoint(leg?.endpoint ?? '')

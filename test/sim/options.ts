@@ -40,6 +40,12 @@ export interface SimFaults {
   readonly resetAfterFrames?: number
   /** Stop reading the router's commands for this long (simulated ms) once `connect` is answered. */
   readonly slowReaderMs?: number
+  /**
+   * After the connect reply, hold back every frame (replies, events) until the
+   * router sends an `execute` of this application: proves the router sent it
+   * without waiting for any earlier reply (round-trip counting).
+   */
+  readonly withholdUntilExecute?: string
 }
 
 export interface SimCallOptions {

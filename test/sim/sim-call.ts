@@ -102,6 +102,8 @@ export class SimCall {
   private readonly outbox: string[] = []
   private flushing = false
   private framesSent = 0
+  /** Frames are held after the connect reply until this application is executed (faults.withholdUntilExecute). */
+  private withholdUntil: string | undefined
   private readonly queue: QueuedMessage[] = []
   private pumping: Promise<void> | undefined
   private readonly running = new Set<Promise<void>>()
@@ -123,6 +125,7 @@ export class SimCall {
     this.sim = sim
     this.options = options
     this.uuid = options.uuid ?? newUuid()
+    this.withholdUntil = options.faults?.withholdUntilExecute
     const now = sim.identity.now()
     const callerNumber = bytes(options.callerIdNumber ?? '5551230001')
     const callerName = options.callerIdNameBytes ? options.callerIdNameBytes.toString('latin1') : bytes(options.callerIdName ?? 'Test Caller')
@@ -394,6 +397,7 @@ export class SimCall {
   private async flush(): Promise<void> {
     const socket = this.socket
     while (this.outbox.length > 0 && socket && !socket.destroyed) {
+      if (this.withholdUntil !== undefined && this.framesSent >= 1) break
       const frame = Buffer.from(this.outbox.shift() as string, 'latin1')
       this.sent.push(frame)
       this.framesSent++
@@ -416,7 +420,8 @@ export class SimCall {
       }
     }
     this.flushing = false
-    if (this.outbox.length > 0) {
+    const held = this.withholdUntil !== undefined && this.framesSent >= 1
+    if (this.outbox.length > 0 && !held) {
       this.flushing = true
       setImmediate(() => void this.flush())
     } else if (this.closing && socket && !socket.destroyed) {
@@ -484,6 +489,13 @@ export class SimCall {
       hangupCause: header('hangup-cause') || 'NORMAL_CLEARING',
     }
     this.commandCount++
+    if (message.command === 'execute' && message.app === this.withholdUntil) {
+      this.withholdUntil = undefined
+      if (!this.flushing) {
+        this.flushing = true
+        setImmediate(() => void this.flush())
+      }
+    }
     this.trigger('command')
     if (message.command === 'execute' && !message.eventLock && this.pumping !== undefined) {
       // Without event-lock a queued execute runs nested inside the application that is running.

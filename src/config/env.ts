@@ -1,0 +1,243 @@
+/**
+ * Global settings: environment variables, each also a `--flag` of
+ * `webhook-router serve` (flags win). Validated once into a frozen object; a
+ * wrong value is reported as one line naming the setting.
+ */
+import { isLoopbackHost, parseAllowList, type AllowList } from '../net/allow-list.ts'
+import { DEFAULT_FALLBACK_APPS, type AppStep } from './applications.ts'
+import { appList } from './webhook-config.ts'
+
+export type RedisTarget =
+  | { readonly kind: 'url'; readonly url: string }
+  | { readonly kind: 'sentinel'; readonly sentinels: ReadonlyArray<{ host: string; port: number }>; readonly name: string; readonly url: string | undefined }
+  | { readonly kind: 'cluster'; readonly nodes: ReadonlyArray<{ host: string; port: number }>; readonly url: string | undefined }
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface Settings {
+  readonly eslHost: string
+  readonly eslPort: number
+  readonly eslAllow: AllowList
+  readonly redis: RedisTarget
+  readonly redisPrefix: string
+  readonly dialE164: string
+  readonly dialExtension: string
+  readonly defaultOnFailure: readonly AppStep[]
+  readonly webhookAllowNets: AllowList
+  readonly httpHost: string
+  readonly httpPort: number
+  readonly logLevel: LogLevel
+  readonly allowedApps: ReadonlySet<string>
+  readonly circuitFailures: number
+  readonly circuitCooldownMs: number
+  readonly cacheMaxEntries: number
+  readonly shutdownDrainMs: number
+}
+
+export class SettingError extends Error {
+  override readonly name = 'SettingError'
+
+  constructor(
+    readonly setting: string,
+    reason: string,
+  ) {
+    super(`${setting}: ${reason}`)
+  }
+}
+
+interface SettingSpec {
+  readonly env: string
+  readonly help: string
+  readonly default?: string
+}
+
+/** Every setting, in the order `--help` lists them. */
+export const SETTINGS: readonly SettingSpec[] = [
+  { env: 'ESL_HOST', default: '127.0.0.1', help: 'address the outbound Event Socket server listens on' },
+  { env: 'ESL_PORT', default: '8084', help: 'its port (0 = any free port, logged at start)' },
+  { env: 'ESL_ALLOW', help: 'comma list of addresses/CIDRs allowed to connect (default: loopback when ESL_HOST is loopback, else required)' },
+  { env: 'REDIS_URL', default: 'redis://127.0.0.1:6379', help: 'redis://, rediss:// or a unix socket path' },
+  { env: 'REDIS_SENTINELS', help: 'host:port list of Redis Sentinels (instead of REDIS_URL)' },
+  { env: 'REDIS_SENTINEL_NAME', default: 'mymaster', help: 'master name the Sentinels monitor' },
+  { env: 'REDIS_CLUSTER', help: 'host:port list of Redis Cluster nodes (instead of REDIS_URL)' },
+  { env: 'REDIS_PREFIX', default: 'webhook:', help: 'key prefix of webhook configs' },
+  { env: 'DIAL_E164', default: 'sofia/gateway/default/{number}', help: 'dial string for E.164 destinations; {number} is replaced' },
+  { env: 'DIAL_EXTENSION', default: 'user/{number}@${domain_name}', help: 'dial string for extensions' },
+  { env: 'DEFAULT_ON_FAILURE', default: '[]', help: 'JSON list of "app args" run when a webhook config is missing or unusable ([] = hand back)' },
+  { env: 'WEBHOOK_ALLOW_NETS', help: 'CIDRs webhooks may reach although internal (e.g. 127.0.0.0/8)' },
+  { env: 'HTTP_HOST', default: '0.0.0.0', help: 'address of the health and metrics endpoints' },
+  { env: 'HTTP_PORT', default: '9464', help: 'port of /healthz, /readyz and /metrics (0 = off)' },
+  { env: 'LOG_LEVEL', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
+  { env: 'EXTRA_FALLBACK_APPS', help: 'comma list of applications to allow in on_success/on_failure beyond the routing ones' },
+  { env: 'CIRCUIT_FAILURES', default: '5', help: 'consecutive webhook failures that open its circuit' },
+  { env: 'CIRCUIT_COOLDOWN_MS', default: '30000', help: 'how long an open circuit fails fast before a trial request' },
+  { env: 'CONFIG_CACHE_SIZE', default: '10000', help: 'webhook configs kept in memory (least recently used evicted)' },
+  { env: 'SHUTDOWN_DRAIN_MS', default: '30000', help: 'on SIGTERM, how long calls in progress may run before they are handed back' },
+]
+
+/** `ESL_HOST` -> `--esl-host` */
+export function flagName(env: string): string {
+  return `--${env.toLowerCase().replaceAll('_', '-')}`
+}
+
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+
+/** Reads settings from the environment and flags (`--esl-port 8085` or `--esl-port=8085`). */
+export function loadSettings(env: Readonly<Record<string, string | undefined>>, argv: readonly string[] = []): Settings | SettingError {
+  const flags = parseFlags(argv)
+  if (flags instanceof SettingError) return flags
+  const raw = (name: string): string | undefined => {
+    const value = flags.get(name) ?? env[name]
+    return value === undefined || value.trim() === '' ? undefined : value.trim()
+  }
+  const get = (name: string): string => raw(name) ?? SETTINGS.find((spec) => spec.env === name)?.default ?? ''
+
+  const port = (name: string, allowZero = false): number | SettingError => {
+    const text = get(name)
+    const value = Number(text)
+    if (!/^\d+$/.test(text) || value > 65535 || (!allowZero && value === 0)) return new SettingError(name, `${JSON.stringify(text)} is not a port number`)
+    return value
+  }
+  const positive = (name: string, max: number): number | SettingError => {
+    const text = get(name)
+    const value = Number(text)
+    if (!/^\d+$/.test(text) || value < 1 || value > max) return new SettingError(name, `${JSON.stringify(text)} must be a whole number from 1 to ${max}`)
+    return value
+  }
+  const allowList = (name: string, fallback: string[]): AllowList | SettingError => {
+    const text = raw(name)
+    const list = parseAllowList(text === undefined ? fallback : text.split(','))
+    return list instanceof Error ? new SettingError(name, list.message) : list
+  }
+
+  const eslHost = get('ESL_HOST')
+  const eslPort = port('ESL_PORT', true)
+  if (eslPort instanceof SettingError) return eslPort
+  if (raw('ESL_ALLOW') === undefined && !isLoopbackHost(eslHost)) {
+    return new SettingError('ESL_ALLOW', `is required when ESL_HOST (${eslHost}) is not a loopback address: list the FreeSWITCH hosts, e.g. ESL_ALLOW=10.0.0.5,10.0.0.6`)
+  }
+  const eslAllow = allowList('ESL_ALLOW', ['127.0.0.1', '::1'])
+  if (eslAllow instanceof SettingError) return eslAllow
+
+  const redis = redisTarget(raw, get)
+  if (redis instanceof SettingError) return redis
+
+  const dialE164 = get('DIAL_E164')
+  const dialExtension = get('DIAL_EXTENSION')
+  for (const [name, value] of [
+    ['DIAL_E164', dialE164],
+    ['DIAL_EXTENSION', dialExtension],
+  ] as const) {
+    if (!value.includes('{number}')) return new SettingError(name, `${JSON.stringify(value)} has no {number} placeholder`)
+    if (/[\s\0]/.test(value)) return new SettingError(name, 'may not contain spaces or line breaks')
+  }
+
+  const allowedApps = new Set(DEFAULT_FALLBACK_APPS)
+  for (const app of (raw('EXTRA_FALLBACK_APPS') ?? '').split(',')) {
+    const name = app.trim()
+    if (name === '') continue
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) return new SettingError('EXTRA_FALLBACK_APPS', `${JSON.stringify(name)} is not an application name`)
+    allowedApps.add(name)
+  }
+  const defaultOnFailure = appList(get('DEFAULT_ON_FAILURE'), { allowedApps })
+  if (defaultOnFailure instanceof Error) return new SettingError('DEFAULT_ON_FAILURE', defaultOnFailure.message)
+
+  const webhookAllowNets = allowList('WEBHOOK_ALLOW_NETS', [])
+  if (webhookAllowNets instanceof SettingError) return webhookAllowNets
+  const httpPort = port('HTTP_PORT', true)
+  if (httpPort instanceof SettingError) return httpPort
+  const logLevel = get('LOG_LEVEL').toLowerCase()
+  if (!LOG_LEVELS.has(logLevel)) return new SettingError('LOG_LEVEL', `${JSON.stringify(logLevel)} is not one of ${[...LOG_LEVELS].join(', ')}`)
+  const circuitFailures = positive('CIRCUIT_FAILURES', 1000)
+  if (circuitFailures instanceof SettingError) return circuitFailures
+  const circuitCooldownMs = positive('CIRCUIT_COOLDOWN_MS', 3_600_000)
+  if (circuitCooldownMs instanceof SettingError) return circuitCooldownMs
+  const cacheMaxEntries = positive('CONFIG_CACHE_SIZE', 10_000_000)
+  if (cacheMaxEntries instanceof SettingError) return cacheMaxEntries
+  const shutdownDrainMs = positive('SHUTDOWN_DRAIN_MS', 86_400_000)
+  if (shutdownDrainMs instanceof SettingError) return shutdownDrainMs
+
+  return Object.freeze({
+    eslHost,
+    eslPort,
+    eslAllow,
+    redis,
+    redisPrefix: get('REDIS_PREFIX'),
+    dialE164,
+    dialExtension,
+    defaultOnFailure,
+    webhookAllowNets,
+    httpHost: get('HTTP_HOST'),
+    httpPort,
+    logLevel: logLevel as LogLevel,
+    allowedApps,
+    circuitFailures,
+    circuitCooldownMs,
+    cacheMaxEntries,
+    shutdownDrainMs,
+  })
+}
+
+function parseFlags(argv: readonly string[]): Map<string, string> | SettingError {
+  const byFlag = new Map(SETTINGS.map((spec) => [flagName(spec.env), spec.env]))
+  const values = new Map<string, string>()
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    const equals = arg.indexOf('=')
+    const flag = equals === -1 ? arg : arg.slice(0, equals)
+    const env = byFlag.get(flag)
+    if (!env) return new SettingError(flag, 'unknown option (see webhook-router --help)')
+    const value = equals === -1 ? argv[++i] : arg.slice(equals + 1)
+    if (value === undefined) return new SettingError(flag, 'needs a value')
+    values.set(env, value)
+  }
+  return values
+}
+
+function hostPorts(name: string, text: string): Array<{ host: string; port: number }> | SettingError {
+  const nodes: Array<{ host: string; port: number }> = []
+  for (const entry of text.split(',')) {
+    const trimmed = entry.trim()
+    if (trimmed === '') continue
+    const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(trimmed)
+    if (!match) return new SettingError(name, `${JSON.stringify(trimmed)} is not host:port`)
+    nodes.push({ host: (match[1] as string).replace(/^\[|\]$/g, ''), port: Number(match[2]) })
+  }
+  if (nodes.length === 0) return new SettingError(name, 'lists no host:port')
+  return nodes
+}
+
+function redisTarget(raw: (name: string) => string | undefined, get: (name: string) => string): RedisTarget | SettingError {
+  const sentinels = raw('REDIS_SENTINELS')
+  const cluster = raw('REDIS_CLUSTER')
+  if (sentinels !== undefined && cluster !== undefined) return new SettingError('REDIS_CLUSTER', 'cannot be combined with REDIS_SENTINELS')
+  const url = raw('REDIS_URL')
+  if (url !== undefined) {
+    const problem = redisUrlProblem(url)
+    if (problem) return new SettingError('REDIS_URL', problem)
+  }
+  if (sentinels !== undefined) {
+    const nodes = hostPorts('REDIS_SENTINELS', sentinels)
+    if (nodes instanceof SettingError) return nodes
+    return { kind: 'sentinel', sentinels: nodes, name: get('REDIS_SENTINEL_NAME'), url }
+  }
+  if (cluster !== undefined) {
+    const nodes = hostPorts('REDIS_CLUSTER', cluster)
+    if (nodes instanceof SettingError) return nodes
+    return { kind: 'cluster', nodes, url }
+  }
+  return { kind: 'url', url: get('REDIS_URL') }
+}
+
+function redisUrlProblem(url: string): string | undefined {
+  if (url.startsWith('/')) return undefined
+  try {
+    const parsed = new URL(url)
+    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:' && parsed.protocol !== 'unix:') {
+      return `${JSON.stringify(url)}: use redis://, rediss:// or a unix socket path`
+    }
+    return undefined
+  } catch {
+    return `${JSON.stringify(url)} is not a URL (redis://host:6379) nor a socket path`
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Calls a customer's webhook: one shared keep-alive undici Agent, a hard
+ * deadline for the whole exchange (connect to last byte), a 64 KiB body cap,
+ * at most 3 redirects, TLS verified, the outbound address guard on every
+ * connection, HMAC signing when the webhook has a secret, a circuit breaker
+ * per origin, and one retry for a connection that failed before anything was
+ * sent. The body is always read or discarded so connections can be reused.
+ */
+import { isIP } from 'node:net'
+import { Agent, buildConnector, interceptors, request, type Dispatcher } from 'undici'
+import type { WebhookConfig } from '../config/webhook-config.ts'
+import { silentLogger, type Logger } from '../logger.ts'
+import type { AllowList } from '../net/allow-list.ts'
+import { USER_AGENT } from '../version.ts'
+import { AddressRefusedError, createAddressGuard, guardedLookup, type AddressGuard } from './address-guard.ts'
+import { CircuitBreaker, type CircuitState } from './circuit-breaker.ts'
+import { parseWebhookResponse, ResponseError, type WebhookAnswer } from './response.ts'
+import { signature } from './signing.ts'
+import { maskUrl, renderUrl, type TemplateValues } from './url-template.ts'
+
+export const BODY_CAP_BYTES = 64 * 1024
+const MAX_REDIRECTS = 3
+
+export type FailureReason = 'http_error' | 'http_timeout' | 'bad_response' | 'circuit_open' | 'aborted'
+
+export type WebhookResult =
+  | { readonly ok: true; readonly answer: WebhookAnswer; readonly httpStatus: number; readonly latencyMs: number }
+  | { readonly ok: false; readonly reason: FailureReason; readonly detail: string; readonly httpStatus: number | undefined; readonly latencyMs: number }
+
+export interface WebhookClientOptions {
+  /** Internal networks webhooks may reach anyway (WEBHOOK_ALLOW_NETS). */
+  readonly allowNets: AllowList
+  readonly logger?: Logger
+  /** Extra trusted CAs (tests); production uses the system store plus NODE_EXTRA_CA_CERTS. */
+  readonly ca?: string | Buffer
+  readonly circuitThreshold?: number
+  readonly circuitCooldownMs?: number
+  readonly onCircuitChange?: (origin: string, state: CircuitState) => void
+  /** Called after each request with its outcome, for metrics. */
+  readonly onResult?: (webhook: string, result: WebhookResult) => void
+}
+
+export interface CallContext {
+  readonly callUuid: string
+  /** Aborted when the caller hangs up: the request stops at once. */
+  readonly signal: AbortSignal
+  readonly logger: Logger
+}
+
+const CONNECT_PHASE_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT'])
+
+export class WebhookClient {
+  private readonly dispatcher: Dispatcher
+  private readonly agent: Agent
+  private readonly guard: AddressGuard
+  readonly breaker: CircuitBreaker
+  private readonly log: Logger
+
+  constructor(private readonly options: WebhookClientOptions) {
+    this.log = options.logger ?? silentLogger
+    this.guard = createAddressGuard(options.allowNets)
+    const connector = buildConnector({ lookup: guardedLookup(this.guard), ...(options.ca ? { ca: options.ca } : {}) })
+    const guard = this.guard
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 120_000,
+      connect: (connectOptions, callback) => {
+        // A literal IP never reaches the lookup: check it before connecting.
+        const host = connectOptions.hostname.replace(/^\[|\]$/g, '')
+        if (isIP(host) !== 0 && !guard.permits(host)) {
+          callback(new AddressRefusedError(host, host), null)
+          return
+        }
+        connector(connectOptions, (error, socket) => {
+          if (error) return callback(error, null)
+          // And the peer actually connected to, whatever resolved it.
+          const peer = socket.remoteAddress ?? ''
+          if (!guard.permits(peer)) {
+            socket.destroy()
+            return callback(new AddressRefusedError(host, peer), null)
+          }
+          callback(null, socket)
+        })
+      },
+    })
+    this.dispatcher = this.agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS }))
+    this.breaker = new CircuitBreaker({
+      threshold: options.circuitThreshold ?? 5,
+      cooldownMs: options.circuitCooldownMs ?? 30_000,
+      onChange: (origin, state) => {
+        this.log.warn({ origin, state }, state === 'open' ? 'webhook circuit opened: failing fast' : `webhook circuit ${state}`)
+        options.onCircuitChange?.(origin, state)
+      },
+    })
+  }
+
+  /** Calls the webhook for one call; never throws. */
+  async call(config: WebhookConfig, values: TemplateValues, context: CallContext): Promise<WebhookResult> {
+    const started = performance.now()
+    const url = renderUrl(config.url, values)
+    const origin = new URL(url).origin
+    const log = context.logger
+    const elapsed = (): number => Math.round(performance.now() - started)
+    const finish = (result: WebhookResult): WebhookResult => {
+      const fields = { url: maskUrl(url), method: config.method, httpStatus: result.httpStatus, ms: result.latencyMs }
+      if (result.ok) log.info({ ...fields, status: result.answer.status }, 'webhook answered')
+      else log.warn({ ...fields, reason: result.reason, detail: result.detail }, 'webhook failed')
+      this.options.onResult?.(config.name, result)
+      return result
+    }
+    if (!this.breaker.allow(origin)) {
+      return finish({ ok: false, reason: 'circuit_open', detail: `circuit open for ${origin}`, httpStatus: undefined, latencyMs: 0 })
+    }
+    const deadline = AbortSignal.timeout(config.timeoutMs)
+    const signal = AbortSignal.any([deadline, context.signal])
+    const body = config.method === 'POST' ? new URLSearchParams({ code: values.code, did: values.did, callerid: values.callerid, callername: values.callername, uuid: values.uuid }).toString() : ''
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, 'x-call-uuid': context.callUuid }
+    if (config.method === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded'
+    if (config.secret !== undefined) {
+      const timestamp = String(Math.floor(Date.now() / 1000))
+      headers['x-webhook-timestamp'] = timestamp
+      headers['x-webhook-signature'] = signature(config.secret, timestamp, config.method, url, body)
+    }
+
+    let result: WebhookResult
+    for (let attempt = 1; ; attempt++) {
+      result = await this.attempt(url, config.method, headers, body, signal, elapsed)
+      // One retry, only for a connection that failed before anything was sent, within the same deadline.
+      if (attempt > 1 || signal.aborted || !failedBeforeSending(result)) break
+      log.debug({ url: maskUrl(url) }, 'webhook connection failed before sending, retrying once')
+    }
+    if (!result.ok && context.signal.aborted && !deadline.aborted) {
+      this.breaker.release(origin)
+      return finish({ ok: false, reason: 'aborted', detail: 'the caller hung up', httpStatus: result.httpStatus, latencyMs: elapsed() })
+    }
+    if (result.ok || result.reason === 'bad_response') this.breaker.success(origin)
+    else this.breaker.failure(origin)
+    return finish(result)
+  }
+
+  private async attempt(
+    url: string,
+    method: 'GET' | 'POST',
+    headers: Record<string, string>,
+    body: string,
+    signal: AbortSignal,
+    elapsed: () => number,
+  ): Promise<WebhookResult> {
+    let statusCode: number | undefined
+    try {
+      const response = await request(url, {
+        dispatcher: this.dispatcher,
+        method,
+        headers,
+        ...(method === 'POST' ? { body } : {}),
+        signal,
+      })
+      statusCode = response.statusCode
+      if (statusCode < 200 || statusCode > 299) {
+        await response.body.dump({ limit: BODY_CAP_BYTES }).catch(() => {})
+        return { ok: false, reason: 'http_error', detail: `HTTP ${statusCode}`, httpStatus: statusCode, latencyMs: elapsed() }
+      }
+      const chunks: Buffer[] = []
+      let size = 0
+      for await (const chunk of response.body) {
+        size += (chunk as Buffer).length
+        if (size > BODY_CAP_BYTES) {
+          response.body.destroy()
+          return { ok: false, reason: 'bad_response', detail: `body larger than ${BODY_CAP_BYTES} bytes`, httpStatus: statusCode, latencyMs: elapsed() }
+        }
+        chunks.push(chunk as Buffer)
+      }
+      const contentType = response.headers['content-type']
+      const answer = parseWebhookResponse(statusCode, Array.isArray(contentType) ? (contentType[0] ?? '') : (contentType ?? ''), Buffer.concat(chunks))
+      if (answer instanceof ResponseError) return { ok: false, reason: answer.reason, detail: answer.message, httpStatus: statusCode, latencyMs: elapsed() }
+      return { ok: true, answer, httpStatus: statusCode, latencyMs: elapsed() }
+    } catch (error) {
+      return { ok: false, ...classify(error, signal), httpStatus: statusCode, latencyMs: elapsed() }
+    }
+  }
+
+  /** Closes pooled connections (shutdown). */
+  async close(): Promise<void> {
+    await this.agent.close()
+  }
+}
+
+function failedBeforeSending(result: WebhookResult): boolean {
+  return !result.ok && result.reason === 'http_error' && result.detail.startsWith('connect:')
+}
+
+function classify(error: unknown, signal: AbortSignal): { reason: FailureReason; detail: string } {
+  if (signal.aborted) return { reason: 'http_timeout', detail: 'deadline reached' }
+  const err = error as { code?: string; message?: string; cause?: { code?: string; message?: string } }
+  if (error instanceof AddressRefusedError || err.cause instanceof AddressRefusedError) {
+    const refused = error instanceof AddressRefusedError ? error : (err.cause as AddressRefusedError)
+    return { reason: 'http_error', detail: `refused: ${refused.message}` }
+  }
+  const code = err.code ?? err.cause?.code ?? ''
+  const message = err.message ?? String(error)
+  if (CONNECT_PHASE_ERRORS.has(code)) return { reason: 'http_error', detail: `connect: ${code} ${message}` }
+  return { reason: 'http_error', detail: `${code} ${message}`.trim() }
+}

@@ -1,0 +1,81 @@
+/**
+ * Webhook URL templates: `https://crm.example.com/lookup?callerid={callerid}`.
+ * Every value is percent-encoded (encodeURIComponent), so caller-controlled
+ * text can never change the URL's structure, and placeholders may not sit in
+ * the scheme, host or port, so a caller can never choose where we connect.
+ */
+
+export const PLACEHOLDERS = ['code', 'did', 'callerid', 'callername', 'uuid'] as const
+export type Placeholder = (typeof PLACEHOLDERS)[number]
+export type TemplateValues = Readonly<Record<Placeholder, string>>
+
+export interface UrlTemplate {
+  readonly source: string
+  readonly parts: ReadonlyArray<string | { readonly placeholder: Placeholder }>
+}
+
+const KNOWN = new Set<string>(PLACEHOLDERS)
+
+/** Parses and checks a template; the error says what is wrong with it. */
+export function parseUrlTemplate(source: string): UrlTemplate | Error {
+  const parts: Array<string | { placeholder: Placeholder }> = []
+  let literal = ''
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i] as string
+    if (char === '}') return new Error(`unmatched "}" at position ${i + 1}`)
+    if (char !== '{') {
+      literal += char
+      continue
+    }
+    const close = source.indexOf('}', i)
+    if (close === -1) return new Error(`unmatched "{" at position ${i + 1}`)
+    const name = source.slice(i + 1, close)
+    if (!KNOWN.has(name)) return new Error(`unknown placeholder {${name}} (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')})`)
+    if (literal !== '') parts.push(literal)
+    literal = ''
+    parts.push({ placeholder: name as Placeholder })
+    i = close
+  }
+  if (literal !== '') parts.push(literal)
+  const template: UrlTemplate = { source, parts }
+
+  const sample = (value: string): URL | Error => {
+    try {
+      return new URL(renderUrl(template, { code: value, did: value, callerid: value, callername: value, uuid: value }))
+    } catch {
+      return new Error('is not an absolute URL')
+    }
+  }
+  const first = sample('1')
+  const second = sample('2')
+  if (first instanceof Error) return first
+  if (second instanceof Error) return second
+  if (first.protocol !== 'http:' && first.protocol !== 'https:') return new Error(`scheme ${first.protocol} is not http: or https:`)
+  if (first.hostname === '') return new Error('has no host')
+  if (first.host !== second.host || first.protocol !== second.protocol) {
+    return new Error('a placeholder in the scheme, host or port would let a caller choose where the router connects')
+  }
+  return template
+}
+
+export function renderUrl(template: UrlTemplate, values: TemplateValues): string {
+  let url = ''
+  for (const part of template.parts) {
+    url += typeof part === 'string' ? part : encodeURIComponent(values[part.placeholder])
+  }
+  return url
+}
+
+/** The URL for logs: no credentials, query values replaced by their length. */
+export function maskUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    parsed.username = ''
+    parsed.password = ''
+    const query = [...parsed.searchParams].map(([key, value]) => `${encodeURIComponent(key)}=<${value.length}>`).join('&')
+    parsed.search = query === '' ? '' : `?${query}`
+    return decodeURI(parsed.toString())
+  } catch {
+    return '<invalid url>'
+  }
+}
