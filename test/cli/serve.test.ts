@@ -1,0 +1,100 @@
+/**
+ * The public interface end to end: `webhook-router serve` as a child process,
+ * configured by environment variables and flags, a config written with a
+ * separate Redis client, a call from the simulator, SIGTERM to stop.
+ */
+import assert from 'node:assert/strict'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { after, before, describe, it } from 'node:test'
+import { connectRedis } from '../../src/config/redis-connection.ts'
+import { FreeSwitchSimulator } from '../sim/simulator.ts'
+import { RedisProcess } from '../support/redis-server.ts'
+import { WebhookServer } from '../support/webhook-server.ts'
+
+const BIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js')
+
+interface Running {
+  readonly child: ChildProcess
+  readonly lines: Array<Record<string, unknown>>
+  /** Resolves with the first log line with this message. */
+  line(message: string): Promise<Record<string, unknown>>
+}
+
+function start(env: Record<string, string>, args: string[] = []): Running {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+  const lines: Array<Record<string, unknown>> = []
+  const waiters: Array<{ message: string; resolve: (line: Record<string, unknown>) => void }> = []
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (text) => {
+    const line = JSON.parse(text) as Record<string, unknown>
+    lines.push(line)
+    for (const waiter of waiters.filter((w) => w.message === line['msg'])) {
+      waiters.splice(waiters.indexOf(waiter), 1)
+      waiter.resolve(line)
+    }
+  })
+  return {
+    child,
+    lines,
+    line: (message) => {
+      const seen = lines.find((line) => line['msg'] === message)
+      return seen ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ message, resolve }))
+    },
+  }
+}
+
+describe('webhook-router serve', () => {
+  let redis: RedisProcess
+  let webhook: WebhookServer
+  before(async () => {
+    redis = await RedisProcess.start()
+    webhook = await WebhookServer.start()
+  })
+  after(async () => {
+    await webhook.close()
+    await redis.stop()
+  })
+
+  it('routes a call with settings from the environment and flags, then stops on SIGTERM', async () => {
+    const admin = connectRedis({ kind: 'url', url: redis.url }, { offlineQueue: true })
+    await admin.hset('wh:crm', { url: webhook.url('/crm?cid={callerid}'), callername_mode: 'webhook' })
+    admin.disconnect()
+    webhook.reply({ body: 'status=ACK&destination=%2B31502102544&callername=ACME' })
+
+    const router = start({ REDIS_URL: redis.url, REDIS_PREFIX: 'wh:', WEBHOOK_ALLOW_NETS: '127.0.0.0/8', HTTP_PORT: '0' }, ['--esl-port', '0', '--dial-e164=sofia/gateway/carrier/{number}'])
+    const listening = await router.line('event socket server listening')
+    const sim = new FreeSwitchSimulator({ host: '127.0.0.1', port: Number(listening['port']), timeScale: 0.01 })
+    const call = sim.placeCall({ variables: { webhook: 'crm' }, callerIdNumber: '31612345678' })
+    const result = await call.done
+    assert.equal(result.bridged, true)
+    assert.equal(call.bridges[0]?.dialString, 'sofia/gateway/carrier/+31502102544')
+    assert.equal(call.bridges[0]?.callee.callerIdName, 'ACME')
+    const summary = await router.line('call done')
+    assert.equal(summary['call'], call.uuid)
+    assert.equal(summary['reason'], 'ok')
+
+    router.child.kill('SIGTERM')
+    const [code] = await once(router.child, 'exit')
+    assert.equal(code, 0)
+    assert.ok(router.lines.some((line) => line['msg'] === 'stopped'))
+    await sim.close()
+  })
+
+  it('refuses a bad setting with one line naming it, exit code 2', () => {
+    const result = spawnSync(process.execPath, [BIN, 'serve'], { env: { ESL_PORT: 'eighty' }, encoding: 'utf8' })
+    assert.equal(result.status, 2)
+    assert.equal(result.stderr, 'webhook-router: ESL_PORT: "eighty" is not a port number\n')
+  })
+
+  it('--help lists every setting; --version prints the version', () => {
+    const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' })
+    assert.equal(help.status, 0)
+    for (const setting of ['ESL_HOST', 'ESL_PORT', 'ESL_ALLOW', 'REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER', 'REDIS_PREFIX', 'DIAL_E164', 'DIAL_EXTENSION', 'DEFAULT_ON_FAILURE', 'WEBHOOK_ALLOW_NETS', 'HTTP_PORT', 'LOG_LEVEL']) {
+      assert.ok(help.stdout.includes(setting), setting)
+    }
+    const version = spawnSync(process.execPath, [BIN, '--version'], { encoding: 'utf8' })
+    assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/)
+  })
+})
