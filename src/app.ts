@@ -6,8 +6,8 @@
 import type { AddressInfo } from 'node:net'
 import { handleCall, type CallSummary } from './call/flow.ts'
 import type { Settings } from './config/env.ts'
-import { connectRedis, type RedisClient } from './config/redis-connection.ts'
-import { RedisConfigSource } from './config/redis-source.ts'
+import { connectRedis, watchConnection, type RedisClient } from './config/redis-connection.ts'
+import { ConfigStore } from './config/store.ts'
 import type { ConfigSource } from './config/source.ts'
 import { EslServer } from './esl/server.ts'
 import type { Logger } from './logger.ts'
@@ -20,6 +20,8 @@ export interface AppOptions {
   readonly configs?: ConfigSource
   /** Extra CA for webhook TLS (tests). */
   readonly webhookCa?: string | Buffer
+  /** How long `listen()` waits for Redis before accepting calls anyway (5 s). */
+  readonly redisStartWaitMs?: number
   /** Told about every finished call (tests, metrics). */
   readonly onCallDone?: (summary: CallSummary) => void
 }
@@ -31,13 +33,25 @@ export interface App {
   readonly esl: EslServer
   readonly webhooks: WebhookClient
   readonly redis: RedisClient | undefined
+  /** The cached config store (absent when configs were injected). */
+  readonly store: ConfigStore | undefined
 }
 
 export function createApp(options: AppOptions): App {
   const { settings, logger } = options
   const redis = options.configs ? undefined : connectRedis(settings.redis, { connectionName: 'webhook-router' })
-  redis?.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis error'))
-  const configs = options.configs ?? new RedisConfigSource(redis as RedisClient, settings.redisPrefix, { allowedApps: settings.allowedApps })
+  const unwatchRedis = redis ? watchConnection(redis, 'configs', logger) : undefined
+  const store = redis
+    ? new ConfigStore({
+        redis,
+        target: settings.redis,
+        prefix: settings.redisPrefix,
+        rules: { allowedApps: settings.allowedApps },
+        maxEntries: settings.cacheMaxEntries,
+        logger,
+      })
+    : undefined
+  const configs = options.configs ?? (store as ConfigStore)
   const webhooks = new WebhookClient({
     allowNets: settings.webhookAllowNets,
     logger,
@@ -66,7 +80,15 @@ export function createApp(options: AppOptions): App {
     esl,
     webhooks,
     redis,
+    store,
     async listen() {
+      if (store) {
+        store.start()
+        // Calls that arrive before Redis answers would all take the fallback: give it a moment first.
+        if (!(await store.whenReady(options.redisStartWaitMs ?? 5000))) {
+          logger.warn({}, 'Redis not reachable yet: starting anyway; calls take DEFAULT_ON_FAILURE until it is')
+        }
+      }
       const address = await esl.listen()
       logger.info({ host: address.address, port: address.port }, 'event socket server listening')
       return { esl: address }
@@ -74,6 +96,8 @@ export function createApp(options: AppOptions): App {
     async close(closeOptions = {}) {
       await esl.close({ drainMs: closeOptions.drainMs ?? 0 })
       await webhooks.close()
+      await store?.close()
+      unwatchRedis?.()
       if (redis) await redis.quit().catch(() => redis.disconnect())
     },
   }

@@ -82,15 +82,62 @@ export function flagName(env: string): string {
 
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 
-/** Reads settings from the environment and flags (`--esl-port 8085` or `--esl-port=8085`). */
-export function loadSettings(env: Readonly<Record<string, string | undefined>>, argv: readonly string[] = []): Settings | SettingError {
-  const flags = parseFlags(argv)
+type Env = Readonly<Record<string, string | undefined>>
+
+interface Reader {
+  /** The setting's value (flag first, then environment), undefined when unset or blank. */
+  raw(name: string): string | undefined
+  /** The value or its default. */
+  get(name: string): string
+}
+
+function reader(env: Env, argv: readonly string[], accepted: ReadonlySet<string>): Reader | SettingError {
+  const flags = parseFlags(argv, accepted)
   if (flags instanceof SettingError) return flags
   const raw = (name: string): string | undefined => {
     const value = flags.get(name) ?? env[name]
     return value === undefined || value.trim() === '' ? undefined : value.trim()
   }
-  const get = (name: string): string => raw(name) ?? SETTINGS.find((spec) => spec.env === name)?.default ?? ''
+  return { raw, get: (name) => raw(name) ?? SETTINGS.find((spec) => spec.env === name)?.default ?? '' }
+}
+
+/** What the config tools need: where Redis is, the key prefix and which fallback applications validate. */
+export interface RedisSettings {
+  readonly redis: RedisTarget
+  readonly redisPrefix: string
+  readonly allowedApps: ReadonlySet<string>
+}
+
+/** The settings the `config` commands accept as flags (the rest of the environment is ignored). */
+export const REDIS_SETTINGS: ReadonlySet<string> = new Set(['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_CLUSTER', 'REDIS_PREFIX', 'EXTRA_FALLBACK_APPS'])
+
+/** Reads the Redis settings from the environment and flags, for the `config` commands. */
+export function loadRedisSettings(env: Env, argv: readonly string[] = []): RedisSettings | SettingError {
+  const read = reader(env, argv, REDIS_SETTINGS)
+  if (read instanceof SettingError) return read
+  const redis = redisTarget(read.raw, read.get)
+  if (redis instanceof SettingError) return redis
+  const allowedApps = fallbackApps(read.raw)
+  if (allowedApps instanceof SettingError) return allowedApps
+  return Object.freeze({ redis, redisPrefix: read.get('REDIS_PREFIX'), allowedApps })
+}
+
+function fallbackApps(raw: Reader['raw']): Set<string> | SettingError {
+  const allowedApps = new Set(DEFAULT_FALLBACK_APPS)
+  for (const app of (raw('EXTRA_FALLBACK_APPS') ?? '').split(',')) {
+    const name = app.trim()
+    if (name === '') continue
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) return new SettingError('EXTRA_FALLBACK_APPS', `${JSON.stringify(name)} is not an application name`)
+    allowedApps.add(name)
+  }
+  return allowedApps
+}
+
+/** Reads settings from the environment and flags (`--esl-port 8085` or `--esl-port=8085`). */
+export function loadSettings(env: Env, argv: readonly string[] = []): Settings | SettingError {
+  const read = reader(env, argv, new Set(SETTINGS.map((spec) => spec.env)))
+  if (read instanceof SettingError) return read
+  const { raw, get } = read
 
   const port = (name: string, allowZero = false): number | SettingError => {
     const text = get(name)
@@ -132,13 +179,8 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>, 
     if (/[\s\0]/.test(value)) return new SettingError(name, 'may not contain spaces or line breaks')
   }
 
-  const allowedApps = new Set(DEFAULT_FALLBACK_APPS)
-  for (const app of (raw('EXTRA_FALLBACK_APPS') ?? '').split(',')) {
-    const name = app.trim()
-    if (name === '') continue
-    if (!/^[a-z][a-z0-9_]*$/.test(name)) return new SettingError('EXTRA_FALLBACK_APPS', `${JSON.stringify(name)} is not an application name`)
-    allowedApps.add(name)
-  }
+  const allowedApps = fallbackApps(raw)
+  if (allowedApps instanceof SettingError) return allowedApps
   const defaultOnFailure = appList(get('DEFAULT_ON_FAILURE'), { allowedApps })
   if (defaultOnFailure instanceof Error) return new SettingError('DEFAULT_ON_FAILURE', defaultOnFailure.message)
 
@@ -178,8 +220,8 @@ export function loadSettings(env: Readonly<Record<string, string | undefined>>, 
   })
 }
 
-function parseFlags(argv: readonly string[]): Map<string, string> | SettingError {
-  const byFlag = new Map(SETTINGS.map((spec) => [flagName(spec.env), spec.env]))
+function parseFlags(argv: readonly string[], accepted: ReadonlySet<string>): Map<string, string> | SettingError {
+  const byFlag = new Map(SETTINGS.filter((spec) => accepted.has(spec.env)).map((spec) => [flagName(spec.env), spec.env]))
   const values = new Map<string, string>()
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
@@ -207,7 +249,7 @@ function hostPorts(name: string, text: string): Array<{ host: string; port: numb
   return nodes
 }
 
-function redisTarget(raw: (name: string) => string | undefined, get: (name: string) => string): RedisTarget | SettingError {
+function redisTarget(raw: Reader['raw'], get: Reader['get']): RedisTarget | SettingError {
   const sentinels = raw('REDIS_SENTINELS')
   const cluster = raw('REDIS_CLUSTER')
   if (sentinels !== undefined && cluster !== undefined) return new SettingError('REDIS_CLUSTER', 'cannot be combined with REDIS_SENTINELS')

@@ -6,6 +6,7 @@
  * piling up), a command timeout, and reconnection forever with backoff.
  */
 import { Redis, Cluster, type RedisOptions } from 'ioredis'
+import type { Logger } from '../logger.ts'
 import type { RedisTarget } from './env.ts'
 
 export type RedisClient = Redis | Cluster
@@ -21,6 +22,15 @@ export interface ConnectionOptions {
   /** Queue commands while disconnected (CLI tools: yes; the call path: no). */
   readonly offlineQueue?: boolean
   readonly connectionName?: string
+  /** Resubscribe after a reconnect (the invalidation listener re-arms by itself instead). */
+  readonly autoResubscribe?: boolean
+  /** Give up after this many reconnection attempts (tools); the router retries forever. */
+  readonly maxReconnects?: number
+}
+
+/** Backoff between reconnections: 50 ms, 100 ms... up to 2 s; null gives up. */
+function backoff(options: ConnectionOptions, step: number): (times: number) => number | null {
+  return (times) => (options.maxReconnects !== undefined && times > options.maxReconnects ? null : Math.min(times * step, 2000))
 }
 
 function baseOptions(options: ConnectionOptions): Options {
@@ -30,9 +40,9 @@ function baseOptions(options: ConnectionOptions): Options {
     commandTimeout: options.commandTimeoutMs ?? 1000,
     maxRetriesPerRequest: options.offlineQueue ? 3 : 0,
     connectTimeout: 2000,
-    // Reconnect forever: 50 ms, 100 ms... up to 2 s between attempts.
-    retryStrategy: (times) => Math.min(times * 50, 2000),
+    retryStrategy: backoff(options, 50),
     lazyConnect: false,
+    autoResubscribe: options.autoResubscribe ?? true,
     ...(options.connectionName ? { connectionName: options.connectionName } : {}),
   }
 }
@@ -53,6 +63,23 @@ function urlOptions(url: string): Options {
   }
 }
 
+/** Credentials and TLS of the target, for connections made to one node of it. */
+function authOptions(target: RedisTarget): Options {
+  if (target.url === undefined) return {}
+  const parsed = urlOptions(target.url)
+  return {
+    ...(parsed.username ? { username: parsed.username } : {}),
+    ...(parsed.password ? { password: parsed.password } : {}),
+    ...(parsed.tls ? { tls: parsed.tls } : {}),
+  }
+}
+
+/** A standalone connection to one node of the target (a Cluster master), with its credentials. */
+export function connectNode(host: string, port: number, target: RedisTarget, options: ConnectionOptions = {}): Redis {
+  const auth = authOptions(target)
+  return newRedis({ ...baseOptions(options), ...auth, ...(auth.tls ? { tls: { servername: host } } : {}), host, port })
+}
+
 export function connectRedis(target: RedisTarget, options: ConnectionOptions = {}): RedisClient {
   const base = baseOptions(options)
   switch (target.kind) {
@@ -66,7 +93,7 @@ export function connectRedis(target: RedisTarget, options: ConnectionOptions = {
         ...(auth.username ? { username: auth.username } : {}),
         sentinels: [...target.sentinels],
         name: target.name,
-        sentinelRetryStrategy: (times) => Math.min(times * 100, 2000),
+        sentinelRetryStrategy: backoff(options, 100),
       })
     }
     case 'cluster': {
@@ -74,8 +101,43 @@ export function connectRedis(target: RedisTarget, options: ConnectionOptions = {
       return new Cluster([...target.nodes], {
         redisOptions: { ...base, ...(auth.password ? { password: auth.password } : {}), ...(auth.username ? { username: auth.username } : {}) },
         enableOfflineQueue: options.offlineQueue ?? false,
-        clusterRetryStrategy: (times) => Math.min(times * 100, 2000),
+        clusterRetryStrategy: backoff(options, 100),
       })
     }
+  }
+}
+
+/**
+ * Logs a client's connection state changes once each (connected, lost,
+ * reconnected), not every retry; `onChange` feeds health checks and metrics.
+ */
+export function watchConnection(client: RedisClient, name: string, logger: Logger, onChange?: (up: boolean) => void): () => void {
+  let up = false
+  let everUp = false
+  let lastError = ''
+  const onError = (error: Error): void => {
+    lastError = error.message
+    logger.debug({ redis: name, err: error.message }, 'redis error')
+  }
+  const onReady = (): void => {
+    if (up) return
+    up = true
+    logger.info({ redis: name }, everUp ? 'redis reconnected' : 'redis connected')
+    everUp = true
+    onChange?.(true)
+  }
+  const onClose = (): void => {
+    if (!up) return
+    up = false
+    logger.warn({ redis: name, err: lastError || undefined }, 'redis connection lost: reconnecting; cached configs keep serving')
+    onChange?.(false)
+  }
+  client.on('error', onError)
+  client.on('ready', onReady)
+  client.on('close', onClose)
+  // Stops the state logging (shutdown); errors stay handled so none is ever unhandled.
+  return () => {
+    client.off('ready', onReady)
+    client.off('close', onClose)
   }
 }

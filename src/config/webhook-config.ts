@@ -44,8 +44,14 @@ export class ConfigError extends Error {
     readonly value: string | undefined,
     readonly reason: string,
   ) {
-    super(`${key} field ${field}${value === undefined ? '' : ` = ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value)}`}: ${reason}`)
+    super(`${key} field ${field}${value === undefined ? '' : ` = ${shownValue(field, value)}`}: ${reason}`)
   }
+}
+
+/** A field's value for messages and logs: quoted, cut at 80 characters, the secret never shown. */
+export function shownValue(field: string, value: string): string {
+  if (field === 'secret') return `<hidden, ${value.length} characters>`
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value)
 }
 
 /** Every field the hash may hold, for `config validate` warnings about the rest. */
@@ -71,6 +77,30 @@ export const CONFIG_FIELDS = [
   'on_success',
   'on_failure',
 ] as const
+
+/** What an unset field means, for `config get`. */
+export const FIELD_DEFAULTS: Readonly<Record<(typeof CONFIG_FIELDS)[number], string>> = {
+  url: '(required)',
+  description: '(empty)',
+  method: 'GET',
+  timeout_ms: '3000',
+  secret: '(none: requests are not signed)',
+  caller_id: 'caller',
+  callername_mode: 'webhook',
+  callername_text: '(empty)',
+  ivr: 'off',
+  ivr_timeout: '5',
+  ivr_attempts: '3',
+  ivr_min_digits: '1',
+  ivr_max_digits: '16',
+  ivr_terminator: '#',
+  ivr_start_message: '(silence)',
+  ivr_error_message: '(silence)',
+  ivr_timeout_message: '(silence)',
+  destinations: '(any E.164 number or extension)',
+  on_success: '[] (hand back to the dialplan)',
+  on_failure: '[] (hand back to the dialplan)',
+}
 
 export interface ConfigRules {
   /** Applications on_success / on_failure may run. */

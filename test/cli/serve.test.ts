@@ -9,9 +9,8 @@ import { once } from 'node:events'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { after, before, describe, it } from 'node:test'
-import { connectRedis } from '../../src/config/redis-connection.ts'
 import { FreeSwitchSimulator } from '../sim/simulator.ts'
-import { RedisProcess } from '../support/redis-server.ts'
+import { RedisProcess, testClient } from '../support/redis-server.ts'
 import { WebhookServer } from '../support/webhook-server.ts'
 
 const BIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js')
@@ -58,28 +57,32 @@ describe('webhook-router serve', () => {
   })
 
   it('routes a call with settings from the environment and flags, then stops on SIGTERM', async () => {
-    const admin = connectRedis({ kind: 'url', url: redis.url }, { offlineQueue: true })
+    const admin = testClient({ kind: 'url', url: redis.url })
     await admin.hset('wh:crm', { url: webhook.url('/crm?cid={callerid}'), callername_mode: 'webhook' })
     admin.disconnect()
     webhook.reply({ body: 'status=ACK&destination=%2B31502102544&callername=ACME' })
 
     const router = start({ REDIS_URL: redis.url, REDIS_PREFIX: 'wh:', WEBHOOK_ALLOW_NETS: '127.0.0.0/8', HTTP_PORT: '0' }, ['--esl-port', '0', '--dial-e164=sofia/gateway/carrier/{number}'])
-    const listening = await router.line('event socket server listening')
-    const sim = new FreeSwitchSimulator({ host: '127.0.0.1', port: Number(listening['port']), timeScale: 0.01 })
-    const call = sim.placeCall({ variables: { webhook: 'crm' }, callerIdNumber: '31612345678' })
-    const result = await call.done
-    assert.equal(result.bridged, true)
-    assert.equal(call.bridges[0]?.dialString, 'sofia/gateway/carrier/+31502102544')
-    assert.equal(call.bridges[0]?.callee.callerIdName, 'ACME')
-    const summary = await router.line('call done')
-    assert.equal(summary['call'], call.uuid)
-    assert.equal(summary['reason'], 'ok')
-
-    router.child.kill('SIGTERM')
-    const [code] = await once(router.child, 'exit')
+    const exited = once(router.child, 'exit')
+    try {
+      const listening = await router.line('event socket server listening')
+      const sim = new FreeSwitchSimulator({ host: '127.0.0.1', port: Number(listening['port']), timeScale: 0.01 })
+      const call = sim.placeCall({ variables: { webhook: 'crm' }, callerIdNumber: '31612345678' })
+      const result = await call.done
+      await sim.close()
+      const summary = await router.line('call done')
+      assert.equal(summary['call'], call.uuid)
+      assert.equal(summary['reason'], 'ok')
+      assert.equal(result.bridged, true)
+      assert.equal(call.bridges[0]?.dialString, 'sofia/gateway/carrier/+31502102544')
+      assert.equal(call.bridges[0]?.callee.callerIdName, 'ACME')
+    } finally {
+      router.child.kill('SIGTERM')
+    }
+    const [code] = await exited
     assert.equal(code, 0)
     assert.ok(router.lines.some((line) => line['msg'] === 'stopped'))
-    await sim.close()
+    assert.ok(!router.lines.some((line) => Number(line['level']) >= 40), 'no warning in a clean run')
   })
 
   it('refuses a bad setting with one line naming it, exit code 2', () => {

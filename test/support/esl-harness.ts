@@ -52,3 +52,12 @@ export async function until(predicate: () => boolean, ms = 5000): Promise<void> 
     await new Promise((resolve) => setTimeout(resolve, 1))
   }
 }
+
+/** Like `until`, for a condition that needs I/O (asking Redis or Sentinel); checks every few ms. */
+export async function untilAsync(predicate: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}

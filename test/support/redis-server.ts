@@ -3,10 +3,12 @@
  * directory. Tests may kill it (SIGKILL) and start it again on the same port.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { RedisTarget } from '../../src/config/env.ts'
+import { connectRedis, type RedisClient } from '../../src/config/redis-connection.ts'
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -20,21 +22,67 @@ export async function freePort(): Promise<number> {
   })
 }
 
+/** Every redis-server this process started, killed when it exits however the test ended. */
+const running = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
 export class RedisProcess {
   private child: ChildProcess | undefined
   private readonly dir: string
 
   private constructor(
     readonly port: number,
-    private readonly extraArgs: readonly string[],
+    private readonly args: (dir: string, port: number) => string[],
+    private readonly readyMarker: string,
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'webhook-router-redis-'))
   }
 
   /** Starts redis-server and resolves once it accepts connections. */
   static async start(extraArgs: readonly string[] = [], port?: number): Promise<RedisProcess> {
+    const args = (dir: string, chosen: number): string[] => [
+      '--port',
+      String(chosen),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      ...extraArgs,
+    ]
+    return RedisProcess.launchNew(args, 'Ready to accept connections', port)
+  }
+
+  /** Starts a Sentinel (`redis-server --sentinel`) monitoring the master on `masterPort` as `name`, quorum 1. */
+  static async startSentinel(masterPort: number, name = 'mymaster', downAfterMs = 1000): Promise<RedisProcess> {
+    const args = (dir: string, chosen: number): string[] => {
+      const file = join(dir, 'sentinel.conf')
+      writeFileSync(
+        file,
+        [
+          `port ${chosen}`,
+          'bind 127.0.0.1',
+          `dir ${dir}`,
+          `sentinel monitor ${name} 127.0.0.1 ${masterPort} 1`,
+          `sentinel down-after-milliseconds ${name} ${downAfterMs}`,
+          `sentinel failover-timeout ${name} 10000`,
+          `sentinel parallel-syncs ${name} 1`,
+          '',
+        ].join('\n'),
+      )
+      return [file, '--sentinel']
+    }
+    return RedisProcess.launchNew(args, '+monitor master', undefined)
+  }
+
+  private static async launchNew(args: (dir: string, port: number) => string[], readyMarker: string, port: number | undefined): Promise<RedisProcess> {
     for (let tries = 0; ; tries++) {
-      const instance = new RedisProcess(port ?? (await freePort()), extraArgs)
+      const instance = new RedisProcess(port ?? (await freePort()), args, readyMarker)
       try {
         await instance.launch()
         return instance
@@ -79,14 +127,15 @@ export class RedisProcess {
   }
 
   private launch(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.dir, ...this.extraArgs]
-    const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('redis-server', this.args(this.dir, this.port), { stdio: ['ignore', 'pipe', 'pipe'] })
     this.child = child
+    running.add(child)
+    child.once('exit', () => running.delete(child))
     return new Promise((resolve, reject) => {
       let output = ''
       const onData = (chunk: Buffer): void => {
         output += chunk.toString()
-        if (output.includes('Ready to accept connections')) {
+        if (output.includes(this.readyMarker)) {
           child.stdout?.off('data', onData)
           child.stdout?.resume()
           resolve()
@@ -98,4 +147,20 @@ export class RedisProcess {
       child.once('exit', (code) => reject(new Error(`redis-server exited (${code}) before it was ready: ${output.slice(-400)}`)))
     })
   }
+}
+
+/** Commands a Redis server has run, by name, from `INFO commandstats`. */
+export async function commandStats(client: { info(section: string): Promise<string> }): Promise<Map<string, number>> {
+  const stats = new Map<string, number>()
+  for (const match of (await client.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    stats.set(match[1] as string, Number(match[2]))
+  }
+  return stats
+}
+
+/** A client for test code (the operator's side), queueing commands while disconnected; its errors are expected. */
+export function testClient(target: RedisTarget): RedisClient {
+  const client = connectRedis(target, { offlineQueue: true, connectionName: 'test' })
+  client.on('error', () => {})
+  return client
 }

@@ -5,10 +5,10 @@
 import { createApp, type App } from '../../src/app.ts'
 import type { CallSummary } from '../../src/call/flow.ts'
 import { loadSettings, SettingError, type Settings } from '../../src/config/env.ts'
-import { connectRedis, type RedisClient } from '../../src/config/redis-connection.ts'
+import type { RedisClient } from '../../src/config/redis-connection.ts'
 import { FreeSwitchSimulator, type SimCall, type SimCallOptions, type SimCallResult } from '../sim/simulator.ts'
 import { captureLogs, type CapturedLogs } from './log-capture.ts'
-import { RedisProcess } from './redis-server.ts'
+import { RedisProcess, testClient } from './redis-server.ts'
 import { WebhookServer } from './webhook-server.ts'
 
 export interface RouterHarnessOptions {
@@ -20,6 +20,8 @@ export interface RouterHarnessOptions {
   readonly redis?: RedisProcess
   readonly webhookCa?: string
   readonly webhookTls?: { key: string; cert: string }
+  /** How long the router waits for Redis before accepting calls (its default: 5 s). */
+  readonly redisStartWaitMs?: number
 }
 
 export interface PlacedCall {
@@ -62,11 +64,12 @@ export class RouterHarness {
       settings,
       logger: logs.logger,
       ...(options.webhookCa ? { webhookCa: options.webhookCa } : {}),
+      ...(options.redisStartWaitMs !== undefined ? { redisStartWaitMs: options.redisStartWaitMs } : {}),
       onCallDone: (summary) => harness?.recordSummary(summary),
     })
     const { esl } = await app.listen()
     const sim = new FreeSwitchSimulator({ host: '127.0.0.1', port: esl.port, timeScale: options.timeScale ?? 0.01 })
-    const admin = connectRedis({ kind: 'url', url: redis.url }, { offlineQueue: true, connectionName: 'test-admin' })
+    const admin = testClient({ kind: 'url', url: redis.url })
     admin.on('error', () => {})
     harness = new RouterHarness(app, settings, sim, redis, options.redis === undefined, admin, webhook, logs)
     return harness

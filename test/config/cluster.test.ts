@@ -1,0 +1,59 @@
+/**
+ * Redis Cluster (three masters, real redis-server processes): configs spread
+ * over the masters' slots are cached, every master pushes invalidations for
+ * its own keys, and the steady state makes no Redis command.
+ */
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { describe, it } from 'node:test'
+import { untilAsync } from '../support/esl-harness.ts'
+import { commandStats, RedisProcess, testClient } from '../support/redis-server.ts'
+import { RouterHarness } from '../support/router-harness.ts'
+
+describe('Redis Cluster', () => {
+  it('caches configs from every master and applies edits on any of them', async () => {
+    const nodes = await Promise.all([0, 1, 2].map(() => RedisProcess.start(['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'])))
+    const addresses = nodes.map((node) => `127.0.0.1:${node.port}`)
+    const nodeClients = nodes.map((node) => testClient({ kind: 'url', url: node.url }))
+    let h: RouterHarness | undefined
+    const admin = testClient({ kind: 'cluster', nodes: nodes.map((node) => ({ host: '127.0.0.1', port: node.port })), url: undefined })
+    try {
+      const created = spawnSync('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-yes'], { encoding: 'utf8' })
+      assert.equal(created.status, 0, created.stdout + created.stderr)
+      for (const client of nodeClients) await untilAsync(async () => /cluster_state:ok/.test(String(await client.call('CLUSTER', 'INFO'))))
+
+      h = await RouterHarness.start({ redis: nodes[0] as RedisProcess, env: { REDIS_CLUSTER: addresses.join(',') } })
+      const router = h
+      const store = router.app.store
+      assert.ok(store?.tracking, 'armed on every master')
+      // Enough names that every master holds some.
+      const names = Array.from({ length: 12 }, (_, i) => `c${i}`)
+      for (const name of names) await admin.hset(`webhook:${name}`, { url: router.webhook.url(`/${name}/v1`) })
+      router.webhook.reply({ body: 'status=ACK' })
+      for (const name of names) assert.equal((await router.call({ variables: { webhook: name } })).summary.outcome.reason, 'ok', JSON.stringify(router.logs.find('no usable webhook config').at(-1)))
+
+      const before = await Promise.all(nodeClients.map((client) => commandStats(client)))
+      for (let round = 0; round < 5; round++) for (const name of names) await router.call({ variables: { webhook: name } })
+      const after = await Promise.all(nodeClients.map((client) => commandStats(client)))
+      after.forEach((stats, index) => {
+        for (const [command, count] of stats) {
+          if (command === 'info') continue
+          assert.equal(count - (before[index]?.get(command) ?? 0), 0, `node ${index} ran ${command}`)
+        }
+      })
+
+      for (const name of names) {
+        await admin.hset(`webhook:${name}`, 'url', router.webhook.url(`/${name}/v2`))
+        await untilAsync(async () => {
+          const lookup = await store.lookup(name)
+          return lookup.kind === 'found' && lookup.config.url.source.endsWith('/v2')
+        })
+      }
+    } finally {
+      admin.disconnect()
+      await h?.close()
+      for (const client of nodeClients) client.disconnect()
+      await Promise.all(nodes.map((node) => node.stop()))
+    }
+  })
+})
