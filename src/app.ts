@@ -1,16 +1,19 @@
 /**
- * Builds the router from validated settings: Redis, the config source, the
- * webhook client and the Event Socket server whose sessions run the call
- * flow. No I/O happens until `listen()`; `close()` stops in order.
+ * Builds the router from validated settings: Redis and the cached config
+ * store, the webhook client, the Event Socket server whose sessions run the
+ * call flow, metrics and the operations endpoints. No I/O happens until
+ * `listen()`; `close()` stops in order.
  */
 import type { AddressInfo } from 'node:net'
 import { handleCall, type CallSummary } from './call/flow.ts'
 import type { Settings } from './config/env.ts'
 import { connectRedis, watchConnection, type RedisClient } from './config/redis-connection.ts'
-import { ConfigStore } from './config/store.ts'
 import type { ConfigSource } from './config/source.ts'
+import { ConfigStore } from './config/store.ts'
 import { EslServer } from './esl/server.ts'
 import type { Logger } from './logger.ts'
+import { OpsServer, type Readiness } from './ops/http-server.ts'
+import { Metrics } from './ops/metrics.ts'
 import { WebhookClient } from './webhook/client.ts'
 
 export interface AppOptions {
@@ -22,25 +25,37 @@ export interface AppOptions {
   readonly webhookCa?: string | Buffer
   /** How long `listen()` waits for Redis before accepting calls anyway (5 s). */
   readonly redisStartWaitMs?: number
-  /** Told about every finished call (tests, metrics). */
+  /** Told about every finished call (tests). */
   readonly onCallDone?: (summary: CallSummary) => void
 }
 
 export interface App {
-  listen(): Promise<{ readonly esl: AddressInfo }>
-  /** Stops accepting calls, lets calls in progress run for `drainMs`, hands the rest back, then closes Redis and HTTP. */
+  listen(): Promise<{ readonly esl: AddressInfo; readonly http: AddressInfo | undefined }>
+  /**
+   * Graceful stop: no new calls; conversations already bridged are handed back
+   * at once (they go on in FreeSWITCH); other calls in progress may finish for
+   * `drainMs`, then are handed back to the dialplan; then Redis and the HTTP
+   * agent close.
+   */
   close(options?: { drainMs?: number }): Promise<void>
+  readiness(): Readiness
   readonly esl: EslServer
   readonly webhooks: WebhookClient
   readonly redis: RedisClient | undefined
   /** The cached config store (absent when configs were injected). */
   readonly store: ConfigStore | undefined
+  readonly metrics: Metrics
 }
 
 export function createApp(options: AppOptions): App {
   const { settings, logger } = options
   const redis = options.configs ? undefined : connectRedis(settings.redis, { connectionName: 'webhook-router' })
-  const unwatchRedis = redis ? watchConnection(redis, 'configs', logger) : undefined
+  let redisUp = false
+  const unwatchRedis = redis
+    ? watchConnection(redis, 'configs', logger, (up) => {
+        redisUp = up
+      })
+    : undefined
   const store = redis
     ? new ConfigStore({
         redis,
@@ -52,11 +67,21 @@ export function createApp(options: AppOptions): App {
       })
     : undefined
   const configs = options.configs ?? (store as ConfigStore)
-  const webhooks = new WebhookClient({
+
+  let esl: EslServer | undefined
+  let webhooks: WebhookClient | undefined
+  const metrics = new Metrics({
+    activeCalls: () => esl?.activeSessions ?? 0,
+    cache: () => (store ? { entries: store.size, tracking: store.tracking, ...store.stats } : undefined),
+    redisUp: () => (redis ? redisUp : undefined),
+    circuits: () => webhooks?.breaker.openOrigins() ?? [],
+  })
+  webhooks = new WebhookClient({
     allowNets: settings.webhookAllowNets,
     logger,
     circuitThreshold: settings.circuitFailures,
     circuitCooldownMs: settings.circuitCooldownMs,
+    onResult: (webhook, result) => metrics.webhookDone(webhook, result),
     ...(options.webhookCa ? { ca: options.webhookCa } : {}),
   })
   const callDependencies = {
@@ -66,22 +91,41 @@ export function createApp(options: AppOptions): App {
     defaultOnFailure: settings.defaultOnFailure,
     logger,
   }
-  const esl = new EslServer({
+  esl = new EslServer({
     host: settings.eslHost,
     port: settings.eslPort,
     allow: settings.eslAllow,
     logger,
     onSession: async (session) => {
       const summary = await handleCall(session, callDependencies)
-      if (summary) options.onCallDone?.(summary)
+      if (!summary) return
+      metrics.callDone(summary)
+      options.onCallDone?.(summary)
     },
   })
+  const ops = settings.httpPort === undefined ? undefined : new OpsServer({ readiness: () => readiness(), metrics: () => metrics.render() }, logger)
+  let stopping = false
+  let closing: Promise<void> | undefined
+
+  function readiness(): Readiness {
+    const reasons: string[] = []
+    if (stopping) reasons.push('shutting down')
+    if (!esl?.listening) reasons.push('event socket server not listening')
+    if (store && !store.ready && store.size === 0) reasons.push('Redis not reachable and no config cached')
+    return { ready: reasons.length === 0, reasons }
+  }
+
   return {
     esl,
     webhooks,
     redis,
     store,
+    metrics,
+    readiness,
     async listen() {
+      // The probes answer from the start (not ready until the socket server listens).
+      const http = ops && settings.httpPort !== undefined ? await ops.listen(settings.httpHost, settings.httpPort) : undefined
+      if (http) logger.info({ host: http.address, port: http.port }, 'operations endpoints listening (/healthz, /readyz, /metrics)')
       if (store) {
         store.start()
         // Calls that arrive before Redis answers would all take the fallback: give it a moment first.
@@ -91,14 +135,20 @@ export function createApp(options: AppOptions): App {
       }
       const address = await esl.listen()
       logger.info({ host: address.address, port: address.port }, 'event socket server listening')
-      return { esl: address }
+      return { esl: address, http }
     },
-    async close(closeOptions = {}) {
-      await esl.close({ drainMs: closeOptions.drainMs ?? 0 })
-      await webhooks.close()
-      await store?.close()
-      unwatchRedis?.()
-      if (redis) await redis.quit().catch(() => redis.disconnect())
+    close(closeOptions = {}) {
+      // Idempotent: a second call (a second signal, a test's cleanup) waits for the first.
+      closing ??= (async () => {
+        stopping = true
+        await esl.close({ drainMs: closeOptions.drainMs ?? 0, handBackBridged: true })
+        await webhooks.close()
+        await store?.close()
+        unwatchRedis?.()
+        if (redis) await redis.quit().catch(() => redis.disconnect())
+        await ops?.close()
+      })()
+      return closing
     },
   }
 }

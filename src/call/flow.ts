@@ -36,6 +36,8 @@ export interface CallSummary {
   readonly outcome: Outcome
   readonly disposition: Disposition
   readonly durationMs: number
+  /** The webhook's config asked for the IVR. */
+  readonly ivr: boolean
 }
 
 export async function handleCall(session: EslSession, deps: CallDependencies): Promise<CallSummary | undefined> {
@@ -47,8 +49,9 @@ export async function handleCall(session: EslSession, deps: CallDependencies): P
   }
   const webhook = channel.variable('webhook') ?? ''
   const log = deps.logger.child({ call: channel.uniqueId, webhook })
+  let ivr = false
   const finish = (outcome: Outcome, disposition: Disposition): CallSummary => {
-    const summary = { uuid: channel.uniqueId, webhook, outcome, disposition, durationMs: Math.round(performance.now() - started) }
+    const summary = { uuid: channel.uniqueId, webhook, outcome, disposition, durationMs: Math.round(performance.now() - started), ivr }
     log.info(
       {
         result: outcome.result,
@@ -73,6 +76,7 @@ export async function handleCall(session: EslSession, deps: CallDependencies): P
     return failed({ result: 'failure', reason, attempts: 0 }, deps.defaultOnFailure)
   }
   const config = lookup.config
+  ivr = config.ivr
   const ask = (code: string): Promise<WebhookResult> =>
     deps.webhooks.call(
       config,

@@ -25,7 +25,8 @@ export interface Settings {
   readonly defaultOnFailure: readonly AppStep[]
   readonly webhookAllowNets: AllowList
   readonly httpHost: string
-  readonly httpPort: number
+  /** undefined: the operations endpoints are off. */
+  readonly httpPort: number | undefined
   readonly logLevel: LogLevel
   readonly allowedApps: ReadonlySet<string>
   readonly circuitFailures: number
@@ -66,7 +67,7 @@ export const SETTINGS: readonly SettingSpec[] = [
   { env: 'DEFAULT_ON_FAILURE', default: '[]', help: 'JSON list of "app args" run when a webhook config is missing or unusable ([] = hand back)' },
   { env: 'WEBHOOK_ALLOW_NETS', help: 'CIDRs webhooks may reach although internal (e.g. 127.0.0.0/8)' },
   { env: 'HTTP_HOST', default: '0.0.0.0', help: 'address of the health and metrics endpoints' },
-  { env: 'HTTP_PORT', default: '9464', help: 'port of /healthz, /readyz and /metrics (0 = off)' },
+  { env: 'HTTP_PORT', default: '9464', help: 'port of /healthz, /readyz and /metrics (0 = any free port, off = none)' },
   { env: 'LOG_LEVEL', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
   { env: 'EXTRA_FALLBACK_APPS', help: 'comma list of applications to allow in on_success/on_failure beyond the routing ones' },
   { env: 'CIRCUIT_FAILURES', default: '5', help: 'consecutive webhook failures that open its circuit' },
@@ -186,7 +187,7 @@ export function loadSettings(env: Env, argv: readonly string[] = []): Settings |
 
   const webhookAllowNets = allowList('WEBHOOK_ALLOW_NETS', [])
   if (webhookAllowNets instanceof SettingError) return webhookAllowNets
-  const httpPort = port('HTTP_PORT', true)
+  const httpPort = get('HTTP_PORT').toLowerCase() === 'off' ? undefined : port('HTTP_PORT', true)
   if (httpPort instanceof SettingError) return httpPort
   const logLevel = get('LOG_LEVEL').toLowerCase()
   if (!LOG_LEVELS.has(logLevel)) return new SettingError('LOG_LEVEL', `${JSON.stringify(logLevel)} is not one of ${[...LOG_LEVELS].join(', ')}`)

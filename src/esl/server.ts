@@ -22,6 +22,12 @@ export interface EslServerOptions {
 export interface CloseOptions {
   /** How long calls in progress may keep running before they are handed back. */
   readonly drainMs?: number
+  /**
+   * Hand back bridged calls at once instead of waiting for the conversation to
+   * end: the bridge goes on in FreeSWITCH (an `exit` lets the running
+   * application finish) and `hangup_after_bridge` ends the call afterwards.
+   */
+  readonly handBackBridged?: boolean
 }
 
 export class EslServer {
@@ -70,7 +76,15 @@ export class EslServer {
       if (!this.accepting) resolve()
       else this.server.close(() => resolve())
     })
+    if (this.accepting) this.log.info({ activeCalls: this.sessions.size }, 'event socket server closed: no new calls')
     this.accepting = false
+    const unsubscribe: Array<() => void> = []
+    if (options.handBackBridged) {
+      for (const session of this.sessions) {
+        if (session.bridged) void session.handBack()
+        else unsubscribe.push(session.onEvent((event) => event.name === 'CHANNEL_BRIDGE' && void session.handBack()))
+      }
+    }
     const drainMs = options.drainMs ?? 0
     if (this.sessions.size > 0 && drainMs > 0) {
       let timer: NodeJS.Timeout | undefined
@@ -82,8 +96,11 @@ export class EslServer {
       ])
       clearTimeout(timer)
     }
+    for (const stop of unsubscribe) stop()
     await Promise.all([...this.sessions].map((session) => session.handBack()))
     await closed
+    // Let every call's handler finish (its summary, its metrics) before the caller closes what they use.
+    await Promise.all([...this.pendingHandlers])
   }
 
   /** Handlers still running (a handler may outlive its session while it unwinds). */

@@ -9,7 +9,7 @@ import { once } from 'node:events'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { after, before, describe, it } from 'node:test'
-import { FreeSwitchSimulator } from '../sim/simulator.ts'
+import { FreeSwitchSimulator, type SimCall } from '../sim/simulator.ts'
 import { RedisProcess, testClient } from '../support/redis-server.ts'
 import { WebhookServer } from '../support/webhook-server.ts'
 
@@ -83,6 +83,61 @@ describe('webhook-router serve', () => {
     assert.equal(code, 0)
     assert.ok(router.lines.some((line) => line['msg'] === 'stopped'))
     assert.ok(!router.lines.some((line) => Number(line['level']) >= 40), 'no warning in a clean run')
+  })
+
+  it('SIGTERM under a stream of calls: calls in progress finish, later ones find the port closed, none is dropped', async () => {
+    const admin = testClient({ kind: 'url', url: redis.url })
+    await admin.hset('wh:slow', { url: webhook.url('/slow?c={code}'), on_failure: '["transfer fallback XML default"]' })
+    await admin.hset('wh:slow-ivr', { url: webhook.url('/slow?c={code}'), ivr: '1', ivr_attempts: '3' })
+    admin.disconnect()
+    // The webhook takes a while, so calls are caught in every phase by the signal.
+    const latencyMs = 150
+    webhook.reply(async () => {
+      await new Promise((resolve) => setTimeout(resolve, latencyMs))
+      return { body: 'status=ACK&destination=%2B31502102544' }
+    })
+    const router = start({ REDIS_URL: redis.url, REDIS_PREFIX: 'wh:', WEBHOOK_ALLOW_NETS: '127.0.0.0/8', HTTP_PORT: 'off', ESL_PORT: '0', SHUTDOWN_DRAIN_MS: '20000' })
+    const exited = once(router.child, 'exit')
+    const calls: SimCall[] = []
+    try {
+      const listening = await router.line('event socket server listening')
+      const sim = new FreeSwitchSimulator({ host: '127.0.0.1', port: Number(listening['port']), timeScale: 0.01 })
+      const place = (index: number): SimCall => {
+        const call =
+          index % 3 === 0
+            ? sim.placeCall({ variables: { webhook: 'slow-ivr' }, dtmf: [{ timeout: true }, '12#'] })
+            : sim.placeCall({ variables: { webhook: 'slow' }, bridge: [{ answer: true, talkMs: index % 3 === 1 ? 100_000 : 50 }] })
+        calls.push(call)
+        return call
+      }
+      // Waves of calls until some are bridged and talking, some waiting for the webhook, some in the IVR.
+      for (let wave = 0; wave < 3; wave++) {
+        for (let i = 0; i < 6; i++) place(calls.length)
+        await webhook.waitForRequests(calls.length - 4)
+      }
+      const before = calls.length
+      const closedLine = router.line('event socket server closed: no new calls')
+      router.child.kill('SIGTERM')
+      const closed = await closedLine
+      assert.ok(Number(closed['activeCalls']) > 0, 'calls were in progress at the signal')
+      const late = [0, 1, 2].map(() => place(calls.length))
+      const results = await Promise.all(calls.map((call) => call.done))
+      await sim.close()
+      const accepted = results.slice(0, before)
+      for (const [index, result] of accepted.entries()) {
+        assert.ok(result.disposition === 'hungup' || result.disposition === 'handed-back', `call ${index}: ${result.disposition}`)
+        assert.equal(result.bridged, true, `call ${index} reached its destination`)
+      }
+      for (const call of late) assert.equal((await call.done).disposition, 'unreachable', 'FreeSWITCH goes on with its dialplan')
+      const summaries = router.lines.filter((line) => line['msg'] === 'call done')
+      assert.equal(summaries.length, before, 'every accepted call was logged')
+      assert.deepEqual(new Set(summaries.map((line) => line['reason'])), new Set(['ok']))
+    } finally {
+      router.child.kill('SIGTERM')
+    }
+    const [code] = await exited
+    assert.equal(code, 0)
+    assert.ok(router.lines.some((line) => line['msg'] === 'stopped'))
   })
 
   it('refuses a bad setting with one line naming it, exit code 2', () => {

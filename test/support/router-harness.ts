@@ -44,6 +44,8 @@ export class RouterHarness {
     readonly admin: RedisClient,
     readonly webhook: WebhookServer,
     readonly logs: CapturedLogs,
+    /** Where the operations endpoints answer. */
+    readonly opsUrl: string,
   ) {}
 
   static async start(options: RouterHarnessOptions = {}): Promise<RouterHarness> {
@@ -54,6 +56,7 @@ export class RouterHarness {
       REDIS_URL: redis.url,
       WEBHOOK_ALLOW_NETS: '127.0.0.0/8',
       HTTP_PORT: '0',
+      HTTP_HOST: '127.0.0.1',
       LOG_LEVEL: 'debug',
       ...options.env,
     })
@@ -67,11 +70,11 @@ export class RouterHarness {
       ...(options.redisStartWaitMs !== undefined ? { redisStartWaitMs: options.redisStartWaitMs } : {}),
       onCallDone: (summary) => harness?.recordSummary(summary),
     })
-    const { esl } = await app.listen()
+    const { esl, http } = await app.listen()
     const sim = new FreeSwitchSimulator({ host: '127.0.0.1', port: esl.port, timeScale: options.timeScale ?? 0.01 })
     const admin = testClient({ kind: 'url', url: redis.url })
     admin.on('error', () => {})
-    harness = new RouterHarness(app, settings, sim, redis, options.redis === undefined, admin, webhook, logs)
+    harness = new RouterHarness(app, settings, sim, redis, options.redis === undefined, admin, webhook, logs, http ? `http://127.0.0.1:${http.port}` : '')
     return harness
   }
 
