@@ -69,7 +69,12 @@ export function presentableNumber(raw: string): string {
 }
 
 /** Channel variables that set what the callee sees, for this destination kind. */
-export function presentationVariables(config: WebhookConfig, channel: ChannelData, name: string, destination: Destination): Record<string, string> {
+export function presentationVariables(
+  config: WebhookConfig,
+  channel: Pick<ChannelData, 'callerIdNumber' | 'destinationNumber'>,
+  name: string,
+  destination: Destination,
+): Record<string, string> {
   if (config.callerId === 'suppressed') {
     // Local phones just show Anonymous; towards a trunk the real identity stays for P-Asserted-Identity.
     if (destination.kind === 'extension') return { effective_caller_id_name: 'Anonymous', effective_caller_id_number: 'anonymous' }

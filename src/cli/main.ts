@@ -5,6 +5,7 @@ import { VERSION } from '../version.ts'
 import { readFileSync } from 'node:fs'
 import { CONFIG_HELP, configCommand } from './config.ts'
 import { serve } from './serve.ts'
+import { SIMULATE_HELP, simulateCommand } from './simulate.ts'
 
 const HELP = `webhook-router ${VERSION}
 
@@ -13,13 +14,15 @@ Routes incoming FreeSWITCH calls through a customer's webhook (outbound Event So
 Usage:
   webhook-router serve [options]     run the router
   webhook-router config ...          read and change webhook configs (see below)
+  webhook-router simulate NAME ...   dry-run one webhook against its real URL (see below)
   webhook-router --help
   webhook-router --version
 
 Options of serve (each also an environment variable):
 ${SETTINGS.map((spec) => `  ${`${flagName(spec.env)} / ${spec.env}`.padEnd(48)} ${spec.help}${spec.default === undefined ? '' : ` [${spec.default}]`}`).join('\n')}
 
-${CONFIG_HELP}`
+${CONFIG_HELP}
+${SIMULATE_HELP}`
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command] = argv
@@ -32,9 +35,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0
   }
   if (command === 'serve') return serve(argv.slice(1))
-  if (command === 'config') {
-    return configCommand(argv.slice(1), process.env, { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) }, () => readFileSync(0, 'utf8'))
-  }
+  const io = { out: (text: string) => process.stdout.write(text), err: (text: string) => process.stderr.write(text) }
+  if (command === 'simulate') return simulateCommand(argv.slice(1), process.env, io)
+  if (command === 'config') return configCommand(argv.slice(1), process.env, io, () => readFileSync(0, 'utf8'))
   process.stderr.write(`webhook-router: unknown command ${JSON.stringify(command)} (see webhook-router --help)\n`)
   return 2
 }
