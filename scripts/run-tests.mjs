@@ -22,6 +22,10 @@ if (redis.error) {
   console.error('redis-server is not installed: the tests start their own. Install it with `sudo apt-get install -y redis-server`.')
   process.exit(1)
 }
+if (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).error) {
+  console.error('docker-compose is not installed: the suite validates docker-compose.yml with it (no Docker engine needed). Install it with `sudo apt-get install -y docker-compose`.')
+  process.exit(1)
+}
 if (run('npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']) !== 0) process.exit(1)
 
 function testFiles(dir) {
