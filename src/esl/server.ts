@@ -10,6 +10,9 @@ import { silentLogger, type Logger } from '../logger.ts'
 import type { AllowList } from '../net/allow-list.ts'
 import { EslSession, type SessionOptions } from './session.ts'
 
+/** On close, how long handlers may take to unwind once their calls are handed back. */
+const HANDLER_UNWIND_MS = 5000
+
 export interface EslServerOptions {
   readonly host: string
   readonly port: number
@@ -86,21 +89,13 @@ export class EslServer {
       }
     }
     const drainMs = options.drainMs ?? 0
-    if (this.sessions.size > 0 && drainMs > 0) {
-      let timer: NodeJS.Timeout | undefined
-      await Promise.race([
-        Promise.all([...this.sessions].map((session) => session.ended)),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, drainMs)
-        }),
-      ])
-      clearTimeout(timer)
-    }
+    if (this.sessions.size > 0 && drainMs > 0) await waitAtMost(Promise.all([...this.sessions].map((session) => session.ended)), drainMs)
     for (const stop of unsubscribe) stop()
     await Promise.all([...this.sessions].map((session) => session.handBack()))
     await closed
-    // Let every call's handler finish (its summary, its metrics) before the caller closes what they use.
-    await Promise.all([...this.pendingHandlers])
+    // Let every call's handler finish (its summary, its metrics) before the caller closes what they
+    // use. Their waits have all ended by now; the bound only guards against a handler that hangs.
+    await waitAtMost(Promise.all([...this.pendingHandlers]), HANDLER_UNWIND_MS)
   }
 
   /** Handlers still running (a handler may outlive its session while it unwinds). */
@@ -134,4 +129,16 @@ export class EslServer {
     // Safety net: a call still under our control goes back to the dialplan.
     if (session.isActive) await session.handBack()
   }
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first, leaving no timer behind. */
+async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    promise,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms)
+    }),
+  ])
+  clearTimeout(timer)
 }

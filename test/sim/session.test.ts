@@ -487,8 +487,10 @@ describe('Event Socket session against the simulator', () => {
       const closing = harness.server.close({ drainMs: 50 })
       const late = harness.sim.placeCall()
       assert.equal((await late.done).disposition, 'unreachable')
-      await closing
       assert.equal((await active.done).disposition, 'handed-back')
+      // close() also waits for the handler to unwind (its summary, its metrics).
+      release()
+      await closing
     } finally {
       release()
       await harness.close()
