@@ -1,79 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import fc from 'fast-check'
-import { Frame, FrameError, FrameParser } from '../../src/esl/frame-parser.ts'
+import { FrameError, FrameParser } from '../../src/esl/frame-parser.ts'
+import { checkChunking, checkMutatedStreams, checkRandomBytes, parseChunks, plain } from '../fuzz/properties.ts'
 import { recordedStream, transcriptNames } from '../support/transcripts.ts'
-
-interface PlainFrame {
-  headers: Array<[string, string]>
-  body: string
-  command?: string | undefined
-}
-
-function plain(frame: Frame): PlainFrame {
-  return {
-    headers: frame.headers.map(([name, value]) => [name, value]),
-    body: frame.body.toString('latin1'),
-    command: frame.command,
-  }
-}
-
-function parseChunks(chunks: Buffer[], options: { commandLine?: boolean; maxFrameBytes?: number } = {}): PlainFrame[] {
-  const parser = new FrameParser(options)
-  const frames: PlainFrame[] = []
-  for (const chunk of chunks) {
-    const result = parser.push(chunk)
-    if (result instanceof FrameError) throw result
-    frames.push(...result.map(plain))
-  }
-  return frames
-}
-
-function splitAt(stream: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.filter((cut) => cut > 0 && cut < stream.length))].sort((a, b) => a - b)
-  const chunks: Buffer[] = []
-  let previous = 0
-  for (const point of points) {
-    chunks.push(stream.subarray(previous, point))
-    previous = point
-  }
-  chunks.push(stream.subarray(previous))
-  return chunks
-}
-
-const headerName = fc.stringMatching(/^[A-Za-z][A-Za-z0-9-]{0,14}$/).filter((name) => name.toLowerCase() !== 'content-length')
-// Any byte but CR/LF; no leading space (the parser strips the spaces after the colon).
-const headerValue = fc
-  .uint8Array({ maxLength: 40 })
-  .map((bytes) => Buffer.from(bytes.filter((byte) => byte !== 10 && byte !== 13)).toString('latin1'))
-  .filter((value) => !value.startsWith(' '))
-  .chain((value) => fc.constantFrom(value, `${value}: and more`, `+OK Job-UUID: ${value}`, `%2BOK%0A${value}`))
-
-const frameArbitrary = fc
-  .record({
-    headers: fc.array(fc.tuple(headerName, headerValue), { minLength: 1, maxLength: 8 }),
-    body: fc.oneof(
-      fc.constant(undefined),
-      fc.constant(''),
-      fc.uint8Array({ minLength: 1, maxLength: 300 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
-      fc.constant('{"a":"b\\n\\n"}\n\nContent-Length: 3\n\nxyz'),
-    ),
-    lengthPosition: fc.nat(),
-  })
-  .map(({ headers, body, lengthPosition }) => {
-    const all: Array<[string, string]> = headers.map(([name, value]) => [name, value])
-    if (body !== undefined) {
-      all.splice(lengthPosition % (all.length + 1), 0, ['Content-Length', String(Buffer.byteLength(body, 'latin1'))])
-    }
-    return { headers: all, body: body ?? '' } satisfies PlainFrame
-  })
-
-function serialize(frames: PlainFrame[]): Buffer {
-  return Buffer.from(
-    frames.map((frame) => `${frame.headers.map(([name, value]) => `${name}: ${value}\n`).join('')}\n${frame.body}`).join(''),
-    'latin1',
-  )
-}
 
 describe('frame parser', () => {
   it('reads the recorded connect reply as one header-only frame with Content-Type near the end', () => {
@@ -144,27 +73,17 @@ describe('frame parser', () => {
     assert.ok(parser.push(Buffer.from('Content-Type: command/reply\n\n')) instanceof FrameError)
   })
 
+
   it('property: any chunking of a valid stream yields exactly the frames of the whole stream', () => {
-    fc.assert(
-      fc.property(
-        fc.array(frameArbitrary, { minLength: 1, maxLength: 6 }),
-        fc.array(fc.nat(), { maxLength: 40 }),
-        fc.boolean(),
-        (frames, cuts, oneByte) => {
-          const stream = serialize(frames)
-          const whole = parseChunks([stream])
-          assert.deepEqual(
-            whole.map(({ headers, body }) => ({ headers, body })),
-            frames,
-          )
-          const chunks = oneByte
-            ? Array.from({ length: stream.length }, (_, i) => stream.subarray(i, i + 1))
-            : splitAt(stream, cuts.map((cut) => cut % (stream.length + 1)))
-          assert.deepEqual(parseChunks(chunks), whole)
-        },
-      ),
-      { numRuns: 600 },
-    )
+    checkChunking({ numRuns: 600 })
+  })
+
+  it('fuzz: random bytes in random chunks never throw and never hang', () => {
+    checkRandomBytes({ numRuns: 2000 })
+  })
+
+  it('fuzz: mutated recorded streams never throw, and frames stay within the stream', () => {
+    checkMutatedStreams({ numRuns: 300 })
   })
 
   it('every two-way split of recorded streams, including between the two newlines, parses alike', () => {
@@ -197,32 +116,5 @@ describe('frame parser', () => {
     }
   })
 
-  it('fuzz: random bytes in random chunks never throw and never hang', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 2000 }), fc.array(fc.nat(), { maxLength: 20 }), (bytes, cuts) => {
-        const stream = Buffer.from(bytes)
-        const parser = new FrameParser({ maxFrameBytes: 4096 })
-        for (const chunk of splitAt(stream, cuts.map((cut) => cut % (stream.length + 1)))) {
-          const result = parser.push(chunk)
-          if (result instanceof FrameError) break
-        }
-      }),
-      { numRuns: 2000 },
-    )
-  })
 
-  it('fuzz: mutated recorded streams never throw, and frames stay within the stream', () => {
-    const base = recordedStream('J1-json-pagd-exit-while-up')
-    fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), (mutations) => {
-        const stream = Buffer.from(base)
-        for (const [position, byte] of mutations) stream[position % stream.length] = byte
-        const result = new FrameParser().push(stream)
-        if (result instanceof FrameError) return
-        const total = result.reduce((sum, frame) => sum + frame.body.length, 0)
-        assert.ok(total <= stream.length)
-      }),
-      { numRuns: 300 },
-    )
-  })
 })
