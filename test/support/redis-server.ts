@@ -112,7 +112,8 @@ export class RedisProcess {
     const child = this.child
     if (!child || !this.running) return
     await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve())
+      // 'close' comes after 'exit' once its pipes are closed too: nothing of it is left.
+      child.once('close', () => resolve())
       child.kill(signal)
     })
   }
