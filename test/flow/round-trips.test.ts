@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { startHarness } from '../support/esl-harness.ts'
 import { RouterHarness } from '../support/router-harness.ts'
 
 describe('round trips', () => {
@@ -33,6 +34,28 @@ describe('round trips', () => {
     const setvar = call.received[3]?.command ?? ''
     for (const name of ['webhook_result', 'webhook_reason', 'effective_caller_id_name', 'effective_caller_id_number', 'continue_on_fail', 'hangup_after_bridge']) {
       assert.ok(setvar.includes(`${name}=`), name)
+    }
+  })
+
+  it('counted by the simulator: 0 stalls before the bridge; a controller that waits is counted', async () => {
+    await h.configure('counted', { url: h.webhook.url('/c') })
+    h.webhook.reply({ body: 'status=ACK&destination=%2B31502102544' })
+    // A generous stall time: a loaded machine must not turn slowness into a counted wait.
+    const { call } = await h.call({ variables: { webhook: 'counted' }, faults: { withholdUntilExecute: 'bridge', stallReleaseMs: 5000 } })
+    assert.equal(call.blockingRounds, 0)
+    assert.ok(call.bridges.length === 1)
+    // The control: a controller that waits for a reply (an execute) before its bridge.
+    const control = await startHarness(async (session) => {
+      await session.ready()
+      await session.execute('set', 'x=1')
+      await session.execute('bridge', 'sofia/gateway/default/+31502102544')
+    })
+    try {
+      const waiting = control.sim.placeCall({ faults: { withholdUntilExecute: 'bridge', stallReleaseMs: 500 } })
+      await waiting.done
+      assert.equal(waiting.blockingRounds, 1)
+    } finally {
+      await control.close()
     }
   })
 

@@ -46,6 +46,12 @@ export interface SimFaults {
    * without waiting for any earlier reply (round-trip counting).
    */
   readonly withholdUntilExecute?: string
+  /**
+   * With withholdUntilExecute: when the router sends nothing for this long (real ms)
+   * while frames are held, release them and count one blocking round trip
+   * (SimCall.blockingRounds). Counts round trips for controllers that do wait.
+   */
+  readonly stallReleaseMs?: number
 }
 
 export interface SimCallOptions {

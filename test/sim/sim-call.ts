@@ -104,6 +104,13 @@ export class SimCall {
   private framesSent = 0
   /** Frames are held after the connect reply until this application is executed (faults.withholdUntilExecute). */
   private withholdUntil: string | undefined
+  /** While withholding, frames up to this count may go out (the connect reply, then stall releases). */
+  private releasedUpTo = 1
+  private stallTimer: NodeJS.Timeout | undefined
+  /** Times the router went quiet while frames were held and they had to be released (faults.stallReleaseMs). */
+  blockingRounds = 0
+  /** When things happened (performance.now()): `tcp`, `connect`, `execute:<app>` (first), for latency figures. */
+  readonly marks = new Map<string, number>()
   private readonly queue: QueuedMessage[] = []
   private pumping: Promise<void> | undefined
   private readonly running = new Set<Promise<void>>()
@@ -201,6 +208,7 @@ export class SimCall {
     this.socket = socket
     socket.on('connect', () => {
       this.tcpConnected = true
+      this.marks.set('tcp', performance.now())
       // mod_event_socket's 25 s first-command timeout (real time, not scaled): "Socket Error!",
       // then the channel stays parked.
       const timer = setTimeout(() => {
@@ -251,6 +259,7 @@ export class SimCall {
     for (const frame of frames) {
       this.received.push(frame)
       this.onCommand(frame)
+      this.armStall()
     }
   }
 
@@ -261,6 +270,7 @@ export class SimCall {
       if (lower.startsWith('connect')) {
         this.connected = true
         this.connectedAt = performance.now()
+        this.marks.set('connect', this.connectedAt)
         this.sendConnectReply()
         this.trigger('connect')
         const slowReader = this.options.faults?.slowReaderMs
@@ -388,16 +398,41 @@ export class SimCall {
   private queueFrame(frame: string): void {
     if (this.closing || !this.socket) return
     this.outbox.push(frame)
-    if (!this.flushing) {
-      this.flushing = true
-      setImmediate(() => void this.flush())
-    }
+    if (this.holding()) this.armStall()
+    this.kickFlush()
+  }
+
+  /** Output is being withheld (faults.withholdUntilExecute) beyond what was released. */
+  private holding(): boolean {
+    return this.withholdUntil !== undefined && this.framesSent >= this.releasedUpTo
+  }
+
+  /**
+   * With faults.stallReleaseMs: when the router sends nothing for that long while
+   * frames are held, it is waiting for them: release them and count a blocking round trip.
+   */
+  private armStall(): void {
+    const stallMs = this.options.faults?.stallReleaseMs
+    if (stallMs === undefined || this.withholdUntil === undefined) return
+    clearTimeout(this.stallTimer)
+    this.stallTimer = setTimeout(() => {
+      if (this.withholdUntil === undefined || this.outbox.length === 0) return
+      this.blockingRounds++
+      this.releasedUpTo = this.framesSent + this.outbox.length
+      this.kickFlush()
+    }, stallMs)
+  }
+
+  private kickFlush(): void {
+    if (this.flushing) return
+    this.flushing = true
+    setImmediate(() => void this.flush())
   }
 
   private async flush(): Promise<void> {
     const socket = this.socket
     while (this.outbox.length > 0 && socket && !socket.destroyed) {
-      if (this.withholdUntil !== undefined && this.framesSent >= 1) break
+      if (this.holding()) break
       const frame = Buffer.from(this.outbox.shift() as string, 'latin1')
       this.sent.push(frame)
       this.framesSent++
@@ -420,10 +455,8 @@ export class SimCall {
       }
     }
     this.flushing = false
-    const held = this.withholdUntil !== undefined && this.framesSent >= 1
-    if (this.outbox.length > 0 && !held) {
-      this.flushing = true
-      setImmediate(() => void this.flush())
+    if (this.outbox.length > 0 && !this.holding()) {
+      this.kickFlush()
     } else if (this.closing && socket && !socket.destroyed) {
       socket.end()
     }
@@ -435,10 +468,7 @@ export class SimCall {
     if (!this.flushing && this.socket && !this.socket.destroyed) {
       this.closing = true
       if (this.outbox.length === 0) this.socket.end()
-      else {
-        this.flushing = true
-        setImmediate(() => void this.flush())
-      }
+      else this.kickFlush()
       return
     }
     this.closing = true
@@ -489,12 +519,11 @@ export class SimCall {
       hangupCause: header('hangup-cause') || 'NORMAL_CLEARING',
     }
     this.commandCount++
+    if (message.command === 'execute' && !this.marks.has(`execute:${message.app}`)) this.marks.set(`execute:${message.app}`, performance.now())
     if (message.command === 'execute' && message.app === this.withholdUntil) {
       this.withholdUntil = undefined
-      if (!this.flushing) {
-        this.flushing = true
-        setImmediate(() => void this.flush())
-      }
+      clearTimeout(this.stallTimer)
+      this.kickFlush()
     }
     this.trigger('command')
     if (message.command === 'execute' && !message.eventLock && this.pumping !== undefined) {
@@ -911,6 +940,7 @@ export class SimCall {
     this.disposition = disposition
     for (const timer of this.timers) clearTimeout(timer)
     this.timers.clear()
+    clearTimeout(this.stallTimer)
     for (const wake of [...this.waits]) wake()
     this.socket?.destroy()
     this.resolveDone({
