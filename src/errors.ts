@@ -23,12 +23,15 @@ export type EslErrorCode =
   | 'backpressure'
 
 export class EslError extends Error {
-  override readonly name = 'EslError'
+  readonly code: EslErrorCode
 
-  constructor(
-    readonly code: EslErrorCode,
-    message: string,
-  ) {
+  constructor(code: EslErrorCode, message: string) {
+    // A value, not an exception: capturing a stack trace would cost more than the whole operation.
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     super(message)
+    Error.stackTraceLimit = limit
+    this.code = code
   }
 }
+EslError.prototype.name = 'EslError'

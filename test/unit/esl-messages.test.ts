@@ -7,7 +7,7 @@ import { apiCommand, buildFrame, executeCommand, hangupCommand, lingerCommand } 
 import { Frame, FrameParser } from '../../src/esl/frame-parser.ts'
 import { toMessage } from '../../src/esl/messages.ts'
 import { bytesToText, percentDecode } from '../../src/esl/percent-decode.ts'
-import { recordedFrames } from '../support/transcripts.ts'
+import { recordedFrames, transcriptNames } from '../support/transcripts.ts'
 
 function frame(text: string): Frame {
   const frames = new FrameParser().push(Buffer.from(text, 'utf8'))
@@ -70,6 +70,31 @@ describe('message classification', () => {
     assert.ok(plain?.kind === 'event')
     assert.equal(plain.event.variable('read_terminator_used'), '#')
     assert.equal(plain.event.variable('pin'), '1234')
+  })
+
+  it('reads the quick headers from the ends of a JSON event exactly as the full parse does', () => {
+    let checked = 0
+    for (const name of transcriptNames().filter((transcript) => transcript.startsWith('J'))) {
+      for (const recorded of recordedFrames(name)) {
+        if (recorded.contentType !== 'text/event-json') continue
+        for (const header of ['Event-Name', 'Unique-ID', 'Hangup-Cause', 'Application-UUID', 'Application']) {
+          const quick = toMessage(recorded)
+          // The same frame read again, every header parsed first.
+          const full = toMessage(recorded)
+          assert.ok(quick.kind === 'event' && full.kind === 'event')
+          full.event.names()
+          assert.equal(quick.event.get(header), full.event.get(header), `${name}: ${header}`)
+          checked++
+        }
+      }
+    }
+    assert.ok(checked > 500)
+    // Not at the start (or escaped): the full parse answers.
+    const json = '{"Core-UUID":"x","Unique-ID":"u\\u0031","Event-Name":"CUSTOM"}'
+    const reordered = toMessage(frame(`Content-Length: ${Buffer.byteLength(json)}\nContent-Type: text/event-json\n\n${json}`))
+    assert.ok(reordered.kind === 'event')
+    assert.equal(reordered.event.name, 'CUSTOM')
+    assert.equal(reordered.event.uniqueId, 'u1')
   })
 
   it('turns an undecodable event into a value, not an exception', () => {
