@@ -104,6 +104,7 @@ export class EslSession {
   private graceTimer: NodeJS.Timeout | undefined
   private closeTimer: NodeJS.Timeout | undefined
   private writeBlocked = false
+  private corked = false
   private readonly writeQueue: Buffer[] = []
   private queuedBytes = 0
 
@@ -510,7 +511,18 @@ export class EslSession {
       }
       return
     }
+    // Frames written in the same tick (linger + myevents, variables + bridge) leave in one segment.
+    if (!this.corked) {
+      this.corked = true
+      this.socket.cork()
+      process.nextTick(this.uncork)
+    }
     if (!this.socket.write(frame)) this.writeBlocked = true
+  }
+
+  private readonly uncork = (): void => {
+    this.corked = false
+    this.socket.uncork()
   }
 
   private readonly onDrain = (): void => {

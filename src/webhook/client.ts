@@ -111,8 +111,18 @@ export class WebhookClient {
     if (!this.breaker.allow(origin)) {
       return finish({ ok: false, reason: 'circuit_open', detail: `circuit open for ${origin}`, httpStatus: undefined, latencyMs: 0 })
     }
-    const deadline = AbortSignal.timeout(config.timeoutMs)
-    const signal = AbortSignal.any([deadline, context.signal])
+    // One controller for the deadline and the caller's hang-up (cheaper than AbortSignal.timeout + any,
+    // and nothing is left behind: the timer and the listener go in the finally below).
+    const abort = new AbortController()
+    const signal = abort.signal
+    let deadlineReached = false
+    const deadline = setTimeout(() => {
+      deadlineReached = true
+      abort.abort()
+    }, config.timeoutMs)
+    const onHangup = (): void => abort.abort()
+    if (context.signal.aborted) abort.abort()
+    else context.signal.addEventListener('abort', onHangup, { once: true })
     const body = config.method === 'POST' ? new URLSearchParams({ code: values.code, did: values.did, callerid: values.callerid, callername: values.callername, uuid: values.uuid }).toString() : ''
     const headers: Record<string, string> = { 'user-agent': USER_AGENT, 'x-call-uuid': context.callUuid }
     if (config.method === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded'
@@ -123,13 +133,18 @@ export class WebhookClient {
     }
 
     let result: WebhookResult
-    for (let attempt = 1; ; attempt++) {
-      result = await this.attempt(url, config.method, headers, body, signal, elapsed)
-      // One retry, only for a connection that failed before anything was sent, within the same deadline.
-      if (attempt > 1 || signal.aborted || !failedBeforeSending(result)) break
-      log.debug({ url: maskUrl(url) }, 'webhook connection failed before sending, retrying once')
+    try {
+      for (let attempt = 1; ; attempt++) {
+        result = await this.attempt(url, config.method, headers, body, signal, elapsed)
+        // One retry, only for a connection that failed before anything was sent, within the same deadline.
+        if (attempt > 1 || signal.aborted || !failedBeforeSending(result)) break
+        log.debug({ url: maskUrl(url) }, 'webhook connection failed before sending, retrying once')
+      }
+    } finally {
+      clearTimeout(deadline)
+      context.signal.removeEventListener('abort', onHangup)
     }
-    if (!result.ok && context.signal.aborted && !deadline.aborted) {
+    if (!result.ok && context.signal.aborted && !deadlineReached) {
       this.breaker.release(origin)
       return finish({ ok: false, reason: 'aborted', detail: 'the caller hung up', httpStatus: result.httpStatus, latencyMs: elapsed() })
     }
