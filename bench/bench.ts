@@ -76,8 +76,10 @@ class LoadGenerator {
 async function startRouter(redisUrl: string): Promise<Controller> {
   const port = await freePort()
   const httpPort = await freePort()
+  // An overload phase (2,000 CPS on two shared cores) can time the webhook out and open its
+  // circuit; a 1 s cooldown (instead of 30 s) lets the probe before the next phase close it.
   const child = spawn(process.execPath, [join(DIST, 'src', 'cli', 'main.js'), 'serve'], {
-    env: { PATH: process.env['PATH'] ?? '', ESL_PORT: String(port), HTTP_PORT: String(httpPort), HTTP_HOST: '127.0.0.1', REDIS_URL: redisUrl, WEBHOOK_ALLOW_NETS: '127.0.0.0/8', LOG_LEVEL: 'info' },
+    env: { PATH: process.env['PATH'] ?? '', ESL_PORT: String(port), HTTP_PORT: String(httpPort), HTTP_HOST: '127.0.0.1', REDIS_URL: redisUrl, WEBHOOK_ALLOW_NETS: '127.0.0.0/8', LOG_LEVEL: 'info', CIRCUIT_COOLDOWN_MS: '1000' },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   await untilAsync(async () => {
@@ -111,6 +113,7 @@ interface Row {
 }
 
 async function runPhase(load: LoadGenerator, controller: Controller, run: string, command: LoadCommand): Promise<Row & { result: RunResult }> {
+  await load.ask({ type: 'probe', port: controller.port }, 'probed')
   const cpuBefore = cpuSeconds(controller.child.pid as number)
   const { result } = await load.ask(command, 'result')
   const cpu = cpuSeconds(controller.child.pid as number) - cpuBefore
@@ -129,13 +132,22 @@ async function runPhase(load: LoadGenerator, controller: Controller, run: string
   }
 }
 
-async function memoryPerCall(load: LoadGenerator, controller: Controller, count: number): Promise<number> {
+interface MemoryRow {
+  readonly controller: string
+  readonly calls: number
+  /** Calls that did not reach their bridge (and so are not held). */
+  readonly failed: number
+  readonly bytesPerCall: number
+}
+
+async function memoryPerCall(load: LoadGenerator, controller: Controller, count: number): Promise<MemoryRow> {
   const pid = controller.child.pid as number
+  await load.ask({ type: 'probe', port: controller.port }, 'probed')
   const before = rssKiB(pid)
-  await load.ask({ type: 'hold', port: controller.port, count }, 'held')
-  const held = rssKiB(pid)
+  const held = await load.ask({ type: 'hold', port: controller.port, count }, 'held')
+  const rss = rssKiB(pid)
   await load.ask({ type: 'release' }, 'released')
-  return ((held - before) * 1024) / count
+  return { controller: controller.name, calls: held.count, failed: held.failed, bytesPerCall: ((rss - before) * 1024) / Math.max(1, held.count) }
 }
 
 const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : '-')
@@ -160,7 +172,7 @@ admin.disconnect()
 const router = await startRouter(redis.url)
 const peer = await startPeer(ready.webhookPort)
 const rows: Array<Row & { result: RunResult }> = []
-const memory: Array<{ controller: string; calls: number; bytesPerCall: number }> = []
+const memory: MemoryRow[] = []
 const roundTrips: Record<string, number> = {}
 try {
   say(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; phases of ${PHASE_MS / 1000} s`)
@@ -179,7 +191,7 @@ try {
     }
     const trips = await load.ask({ type: 'round-trips', port: controller.port, calls: 20 }, 'round-trips')
     roundTrips[controller.name] = Math.max(...trips.rounds)
-    for (const size of HOLD_SIZES) memory.push({ controller: controller.name, calls: size, bytesPerCall: await memoryPerCall(load, controller, size) })
+    for (const size of HOLD_SIZES) memory.push(await memoryPerCall(load, controller, size))
   }
 } finally {
   load.child.send({ type: 'exit' } satisfies LoadCommand)
@@ -197,12 +209,12 @@ say(
   ),
 )
 say('')
-say(table(['controller', 'held calls', 'bytes per held call'], memory.map((entry) => [entry.controller, String(entry.calls), fixed(entry.bytesPerCall, 0)])))
+say(table(['controller', 'held calls', 'not bridged', 'bytes per held call'], memory.map((entry) => [entry.controller, String(entry.calls), String(entry.failed), fixed(entry.bytesPerCall, 0)])))
 say('')
 const routerClosed = rows.find((row) => row.controller === 'router' && row.run.startsWith('closed loop, 0 ms'))
 const peerClosed = rows.find((row) => row.controller === 'modesl' && row.run.startsWith('closed loop, 0 ms'))
 const routerAt500 = rows.find((row) => row.controller === 'router' && row.run === 'open loop 500 CPS, 0 ms webhook')
-const memoryAt = (controller: string, calls: number): number => memory.find((entry) => entry.controller === controller && entry.calls === calls)?.bytesPerCall ?? Number.NaN
+const memoryAt = (controller: string, calls: number): number => memory.filter((entry) => entry.controller === controller).at(HOLD_SIZES.indexOf(calls))?.bytesPerCall ?? Number.NaN
 const biggest = Math.max(...HOLD_SIZES)
 say(`blocking round trips after connect, before the bridge (simulator-counted, worst of 20 calls): router ${roundTrips['router']}, modesl ${roundTrips['modesl']}; plus the bridge's own completion`)
 say(`events: up to ${routerClosed?.result.largestEventHeaders ?? 0} headers in a CHANNEL_EXECUTE_COMPLETE; ${fixed(routerClosed?.result.bytesPerCall ?? 0, 0)} bytes from FreeSWITCH per call`)

@@ -14,6 +14,7 @@ export type LoadCommand =
   | { readonly type: 'hold'; readonly port: number; readonly count: number }
   | { readonly type: 'release' }
   | { readonly type: 'round-trips'; readonly port: number; readonly calls: number }
+  | { readonly type: 'probe'; readonly port: number }
   | { readonly type: 'exit' }
 
 export interface RunResult {
@@ -31,7 +32,8 @@ export interface RunResult {
 export type LoadReply =
   | { readonly type: 'ready'; readonly webhookPort: number }
   | { readonly type: 'result'; readonly result: RunResult }
-  | { readonly type: 'held'; readonly count: number }
+  | { readonly type: 'held'; readonly count: number; readonly failed: number }
+  | { readonly type: 'probed'; readonly calls: number }
   | { readonly type: 'released' }
   | { readonly type: 'round-trips'; readonly rounds: readonly number[] }
 
@@ -160,21 +162,43 @@ async function openLoop(command: Extract<LoadCommand, { type: 'open' }>): Promis
 
 let holding: { sim: FreeSwitchSimulator; calls: SimCall[] } | undefined
 
-async function hold(command: Extract<LoadCommand, { type: 'hold' }>): Promise<number> {
+async function hold(command: Extract<LoadCommand, { type: 'hold' }>): Promise<{ count: number; failed: number }> {
   const sim = simulator(command.port)
   const calls: SimCall[] = []
+  let ended = 0
   // Long conversations: the calls stay bridged until released.
   for (let i = 0; i < command.count; i++) {
-    calls.push(sim.placeCall(callOptions(0, 3_600_000_000)))
+    const call = sim.placeCall(callOptions(0, 3_600_000_000))
+    void call.done.then(() => ended++)
+    calls.push(call)
     if (i % 200 === 199) await new Promise((resolve) => setImmediate(resolve))
   }
   holding = { sim, calls }
-  // Bridged = the simulator answered the bridge (its CHANNEL_BRIDGE is out).
+  // Settled when every call is bridged (the simulator answered its bridge) or already over (not held).
   for (;;) {
     const bridged = calls.filter((call) => call.bridges[0]?.outcome === 'answered').length
-    if (bridged === calls.length) return bridged
+    if (bridged + ended >= calls.length) return { count: bridged, failed: calls.length - bridged }
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
+}
+
+/**
+ * Places single calls until one is bridged: after an overload phase the
+ * router's circuit for the webhook may be open, and the next phase must not
+ * start failing fast.
+ */
+async function probe(command: Extract<LoadCommand, { type: 'probe' }>): Promise<number> {
+  const sim = simulator(command.port)
+  let calls = 0
+  for (;;) {
+    const call = sim.placeCall(callOptions(0))
+    await call.done
+    calls++
+    if (call.bridges.length > 0) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  await sim.close()
+  return calls
 }
 
 async function roundTrips(command: Extract<LoadCommand, { type: 'round-trips' }>): Promise<number[]> {
@@ -201,7 +225,10 @@ process.on('message', (command: LoadCommand) => {
         send({ type: 'result', result: await openLoop(command) })
         break
       case 'hold':
-        send({ type: 'held', count: await hold(command) })
+        send({ type: 'held', ...(await hold(command)) })
+        break
+      case 'probe':
+        send({ type: 'probed', calls: await probe(command) })
         break
       case 'release':
         await holding?.sim.close()
