@@ -24,7 +24,7 @@ const RATES = [100, 500, 1000, 2000]
 const CLK_TCK = 100
 
 interface Controller {
-  readonly name: 'router' | 'modesl'
+  readonly name: 'router' | 'modesl' | 'floor'
   readonly child: ChildProcess
   readonly port: number
 }
@@ -90,14 +90,15 @@ async function startRouter(redisUrl: string): Promise<Controller> {
   return { name: 'router', child, port }
 }
 
-async function startPeer(webhookPort: number): Promise<Controller> {
+/** A controller in bench/peers/ (modesl, or the bare-Node floor) answering on a free port. */
+async function startPeer(name: 'modesl' | 'floor', webhookPort: number): Promise<Controller> {
   const port = await freePort()
-  const child = spawn(process.execPath, [join(DIST, 'bench', 'peers', 'modesl-peer.js')], {
+  const child = spawn(process.execPath, [join(DIST, 'bench', 'peers', `${name}-peer.js`)], {
     env: { PATH: process.env['PATH'] ?? '', PORT: String(port), WEBHOOK_URL: `http://127.0.0.1:${webhookPort}/route?uuid={uuid}&latency=0`, DIAL: 'sofia/gateway/default/{number}' },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   await once(child.stdout as NodeJS.ReadableStream, 'data')
-  return { name: 'modesl', child, port }
+  return { name, child, port }
 }
 
 interface Row {
@@ -140,14 +141,22 @@ interface MemoryRow {
   readonly bytesPerCall: number
 }
 
-async function memoryPerCall(load: LoadGenerator, controller: Controller, count: number): Promise<MemoryRow> {
+/**
+ * RSS growth over the idle baseline divided by the calls held, at each size
+ * in turn (the calls accumulate: 1,000, then 5,000, then 10,000 at once).
+ * Run right after the warm-up, before the load phases leave garbage behind.
+ */
+async function memoryPerCall(load: LoadGenerator, controller: Controller): Promise<MemoryRow[]> {
   const pid = controller.child.pid as number
   await load.ask({ type: 'probe', port: controller.port }, 'probed')
   const before = rssKiB(pid)
-  const held = await load.ask({ type: 'hold', port: controller.port, count }, 'held')
-  const rss = rssKiB(pid)
+  const rows: MemoryRow[] = []
+  for (const size of HOLD_SIZES) {
+    const held = await load.ask({ type: 'hold', port: controller.port, count: size }, 'held')
+    rows.push({ controller: controller.name, calls: held.count, failed: held.failed, bytesPerCall: ((rssKiB(pid) - before) * 1024) / Math.max(1, held.count) })
+  }
   await load.ask({ type: 'release' }, 'released')
-  return { controller: controller.name, calls: held.count, failed: held.failed, bytesPerCall: ((rss - before) * 1024) / Math.max(1, held.count) }
+  return rows
 }
 
 const fixed = (value: number, digits = 2): string => (Number.isFinite(value) ? value.toFixed(digits) : '-')
@@ -170,34 +179,37 @@ for (const latency of [0, 20]) await configs.replace(`bench-${latency}ms`, { url
 admin.disconnect()
 
 const router = await startRouter(redis.url)
-const peer = await startPeer(ready.webhookPort)
+const peer = await startPeer('modesl', ready.webhookPort)
+const floor = await startPeer('floor', ready.webhookPort)
 const rows: Array<Row & { result: RunResult }> = []
 const memory: MemoryRow[] = []
 const roundTrips: Record<string, number> = {}
 try {
   say(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; phases of ${PHASE_MS / 1000} s`)
-  for (const controller of [router, peer]) {
+  for (const controller of [router, peer, floor]) {
     // Warm-up: JIT, connection pools, the config cache.
     await load.ask({ type: 'closed', port: controller.port, latencyMs: 0, concurrency: 20, durationMs: 1000 }, 'result')
+    if (controller.name !== 'floor') memory.push(...(await memoryPerCall(load, controller)))
     rows.push(await runPhase(load, controller, 'closed loop, 0 ms webhook, 100 in flight', { type: 'closed', port: controller.port, latencyMs: 0, concurrency: 100, durationMs: PHASE_MS }))
     if (controller.name === 'router') {
       rows.push(await runPhase(load, controller, 'closed loop, 20 ms webhook, 100 in flight', { type: 'closed', port: controller.port, latencyMs: 20, concurrency: 100, durationMs: PHASE_MS }))
     }
-    for (const rate of RATES) {
+    // The floor is a yardstick for CPU and latency, not a product: no overload or memory runs.
+    for (const rate of controller.name === 'floor' ? RATES.slice(0, 2) : RATES) {
       rows.push(await runPhase(load, controller, `open loop ${rate} CPS, 0 ms webhook`, { type: 'open', port: controller.port, latencyMs: 0, rate, durationMs: PHASE_MS }))
     }
     if (controller.name === 'router') {
       rows.push(await runPhase(load, controller, 'open loop 500 CPS, 20 ms webhook', { type: 'open', port: controller.port, latencyMs: 20, rate: 500, durationMs: PHASE_MS }))
     }
+    if (controller.name === 'floor') continue
     const trips = await load.ask({ type: 'round-trips', port: controller.port, calls: 20 }, 'round-trips')
     roundTrips[controller.name] = Math.max(...trips.rounds)
-    for (const size of HOLD_SIZES) memory.push(await memoryPerCall(load, controller, size))
   }
 } finally {
   load.child.send({ type: 'exit' } satisfies LoadCommand)
   router.child.kill('SIGTERM')
-  peer.child.kill('SIGTERM')
-  await Promise.all([once(router.child, 'exit'), once(peer.child, 'exit')])
+  for (const controller of [router, peer, floor]) controller.child.kill('SIGTERM')
+  await Promise.all([once(router.child, 'exit'), once(peer.child, 'exit'), once(floor.child, 'exit')])
   await redis.stop()
 }
 
@@ -213,7 +225,10 @@ say(table(['controller', 'held calls', 'not bridged', 'bytes per held call'], me
 say('')
 const routerClosed = rows.find((row) => row.controller === 'router' && row.run.startsWith('closed loop, 0 ms'))
 const peerClosed = rows.find((row) => row.controller === 'modesl' && row.run.startsWith('closed loop, 0 ms'))
+const floorClosed = rows.find((row) => row.controller === 'floor' && row.run.startsWith('closed loop, 0 ms'))
+const floorAt500 = rows.find((row) => row.controller === 'floor' && row.run === 'open loop 500 CPS, 0 ms webhook')
 const routerAt500 = rows.find((row) => row.controller === 'router' && row.run === 'open loop 500 CPS, 0 ms webhook')
+const peerAt500 = rows.find((row) => row.controller === 'modesl' && row.run === 'open loop 500 CPS, 0 ms webhook')
 const memoryAt = (controller: string, calls: number): number => memory.filter((entry) => entry.controller === controller).at(HOLD_SIZES.indexOf(calls))?.bytesPerCall ?? Number.NaN
 const biggest = Math.max(...HOLD_SIZES)
 say(`blocking round trips after connect, before the bridge (simulator-counted, worst of 20 calls): router ${roundTrips['router']}, modesl ${roundTrips['modesl']}; plus the bridge's own completion`)
@@ -221,8 +236,10 @@ say(`events: up to ${routerClosed?.result.largestEventHeaders ?? 0} headers in a
 say('')
 say('targets:')
 say(`  router CPU per call ${fixed(routerClosed?.cpuMsPerCall ?? Number.NaN, 3)} ms (target <= 0.3), ${fixed((peerClosed?.cpuMsPerCall ?? Number.NaN) / (routerClosed?.cpuMsPerCall ?? Number.NaN), 1)}x less than modesl's ${fixed(peerClosed?.cpuMsPerCall ?? Number.NaN, 3)} ms (target >= 5x)`)
+say(`  at 500 CPS: router ${fixed(routerAt500?.cpuMsPerCall ?? Number.NaN, 3)} ms, modesl ${fixed(peerAt500?.cpuMsPerCall ?? Number.NaN, 3)} ms (${fixed((peerAt500?.cpuMsPerCall ?? Number.NaN) / (routerAt500?.cpuMsPerCall ?? Number.NaN), 1)}x), floor ${fixed(floorAt500?.cpuMsPerCall ?? Number.NaN, 3)} ms`)
+say(`  the bare-Node floor (bench/peers/floor-peer.ts) costs ${fixed(floorClosed?.cpuMsPerCall ?? Number.NaN, 3)} ms per call: the router adds ${fixed((routerClosed?.cpuMsPerCall ?? Number.NaN) - (floorClosed?.cpuMsPerCall ?? Number.NaN), 3)} ms of its own`)
 say(`  calls per second, closed loop: router ${fixed(routerClosed?.cps ?? 0, 0)}, modesl ${fixed(peerClosed?.cps ?? 0, 0)} (ratio ${fixed((routerClosed?.cps ?? 0) / (peerClosed?.cps ?? 1), 1)}; target >= 2,000 where the generator is not the limit)`)
-say(`  p99 router-added latency at 500 CPS: ${fixed(routerAt500?.addedP99 ?? Number.NaN)} ms (target <= 2)`)
+say(`  p99 router-added latency at 500 CPS: ${fixed(routerAt500?.addedP99 ?? Number.NaN)} ms (target <= 2; the floor's: ${fixed(floorAt500?.addedP99 ?? Number.NaN)} ms)`)
 say(`  blocking round trips on the no-IVR path: connect + ${roundTrips['router']} + bridge = ${(roundTrips['router'] ?? 0) + 2} (target <= 2)`)
 say(`  memory per held call at ${biggest}: router ${fixed(memoryAt('router', biggest) / 1024, 1)} KB, modesl ${fixed(memoryAt('modesl', biggest) / 1024, 1)} KB (target <= 30 KB)`)
 

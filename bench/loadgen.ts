@@ -160,24 +160,22 @@ async function openLoop(command: Extract<LoadCommand, { type: 'open' }>): Promis
   return tally.result(performance.now() - started)
 }
 
-let holding: { sim: FreeSwitchSimulator; calls: SimCall[] } | undefined
+let holding: { sim: FreeSwitchSimulator; calls: SimCall[]; ended: Set<SimCall> } | undefined
 
+/** Brings the calls held (bridged, in a conversation that lasts until released) up to `count`. */
 async function hold(command: Extract<LoadCommand, { type: 'hold' }>): Promise<{ count: number; failed: number }> {
-  const sim = simulator(command.port)
-  const calls: SimCall[] = []
-  let ended = 0
-  // Long conversations: the calls stay bridged until released.
-  for (let i = 0; i < command.count; i++) {
-    const call = sim.placeCall(callOptions(0, 3_600_000_000))
-    void call.done.then(() => ended++)
-    calls.push(call)
+  holding ??= { sim: simulator(command.port), calls: [], ended: new Set() }
+  const held = holding
+  for (let i = held.calls.length; i < command.count; i++) {
+    const call = held.sim.placeCall(callOptions(0, 3_600_000_000))
+    void call.done.then(() => held.ended.add(call))
+    held.calls.push(call)
     if (i % 200 === 199) await new Promise((resolve) => setImmediate(resolve))
   }
-  holding = { sim, calls }
   // Settled when every call is bridged (the simulator answered its bridge) or already over (not held).
   for (;;) {
-    const bridged = calls.filter((call) => call.bridges[0]?.outcome === 'answered').length
-    if (bridged + ended >= calls.length) return { count: bridged, failed: calls.length - bridged }
+    const bridged = held.calls.filter((call) => call.bridges[0]?.outcome === 'answered' && !held.ended.has(call)).length
+    if (bridged + held.ended.size >= held.calls.length) return { count: bridged, failed: held.calls.length - bridged }
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }

@@ -24,20 +24,24 @@ export interface ChannelData {
   readonly socketMode: string
   /** `full` or `single-channel`; without `full`, linger and api are refused. */
   readonly control: string
-  /** Every header, decoded, first occurrence wins. */
+  /** Every header, decoded, first occurrence wins (built on each access: for debugging and tests). */
   readonly headers: ReadonlyMap<string, string>
   /** A channel variable (`variable_<name>`), undefined when absent or `_undef_`. */
   variable(name: string): string | undefined
 }
 
-/** Decodes the connect reply; an error when it is not one (no `Unique-ID`). */
+/**
+ * Decodes the connect reply; an error when it is not one (no `Unique-ID`).
+ *
+ * A call holds its channel data for its whole life, and the reply has a few
+ * hundred headers: they are kept as one string of `Name: raw` lines (about
+ * the reply's size) and looked up on demand, not as a Map of decoded strings
+ * (three times that). Only `variable()` is asked for, once or twice a call.
+ */
 export function parseChannelData(frame: Frame): ChannelData | EslError {
-  const headers = new Map<string, string>()
-  for (const [name, raw] of frame.headers) {
-    if (!headers.has(name)) headers.set(name, percentDecode(raw))
-  }
+  const lines = `\n${frame.headers.map(([name, raw]) => `${name}: ${raw}`).join('\n')}\n`
   const read = (name: string): string => {
-    const value = headers.get(name)
+    const value = lookup(lines, name)
     return value === undefined || value === UNDEFINED_VALUE ? '' : value
   }
   const uniqueId = read('Unique-ID')
@@ -51,10 +55,26 @@ export function parseChannelData(frame: Frame): ChannelData | EslError {
     answerState: read('Answer-State'),
     socketMode: read('Socket-Mode'),
     control: read('Control'),
-    headers,
+    get headers(): ReadonlyMap<string, string> {
+      const headers = new Map<string, string>()
+      for (const line of lines.split('\n')) {
+        const colon = line.indexOf(': ')
+        const name = line.slice(0, colon)
+        if (colon > 0 && !headers.has(name)) headers.set(name, percentDecode(line.slice(colon + 2)))
+      }
+      return headers
+    },
     variable(name: string): string | undefined {
-      const value = headers.get(`variable_${name}`)
+      const value = lookup(lines, `variable_${name}`)
       return value === undefined || value === UNDEFINED_VALUE ? undefined : value
     },
   }
+}
+
+/** The first header with this exact name in `\nName: raw\n` lines, decoded. Names never hold ": " or a line break. */
+function lookup(lines: string, name: string): string | undefined {
+  const start = lines.indexOf(`\n${name}: `)
+  if (start === -1) return undefined
+  const valueStart = start + name.length + 3
+  return percentDecode(lines.slice(valueStart, lines.indexOf('\n', valueStart)))
 }
