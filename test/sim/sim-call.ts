@@ -547,6 +547,8 @@ export class SimCall {
       }
     })().finally(() => {
       this.pumping = undefined
+      // The socket may have closed while a command was queued: the call can end now.
+      this.maybeFinish()
     })
   }
 
@@ -593,6 +595,7 @@ export class SimCall {
       await execution
     } finally {
       this.running.delete(execution)
+      this.maybeFinish()
     }
     this.emit('CHANNEL_EXECUTE_COMPLETE', {
       post: [...identity, ['Application-Response', vars.get('current_application_response') ?? '_none_'], ['Application-UUID', eventUuid]],
