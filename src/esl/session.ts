@@ -432,7 +432,12 @@ export class EslSession {
       case 'CHANNEL_EXECUTE_COMPLETE': {
         const id = event.get('Application-UUID')
         if (id !== undefined && this.executes.has(id)) this.finishExecute(id, event)
-        else if (event.get('Application') === 'socket' && this.state === 'active') this.onControlLost()
+        else if (event.get('Application') === 'socket' && this.state === 'active') {
+          // The socket application also returns when the caller hangs up (Answer-State: hangup, J2,
+          // 06a); when that hang-up came before myevents took effect, this is the only sign of it.
+          if (event.get('Answer-State') === 'hangup') this.onHangup(event.get('Hangup-Cause') ?? 'NORMAL_CLEARING')
+          else this.onControlLost()
+        }
         break
       }
       case 'CHANNEL_BRIDGE':

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test'
 import { EslError } from '../../src/errors.ts'
 import type { EslSession } from '../../src/esl/session.ts'
 import type { EslEvent } from '../../src/esl/messages.ts'
-import { startHarness } from '../support/esl-harness.ts'
+import { startHarness, until } from '../support/esl-harness.ts'
 
 function isEvent(value: EslEvent | EslError): value is EslEvent {
   return !(value instanceof EslError)
@@ -256,6 +256,43 @@ describe('Event Socket session against the simulator', () => {
       const outcome = await call.done
       assert.equal(outcome.disposition, 'transferred')
       assert.ok(transfer && !(transfer instanceof EslError))
+    } finally {
+      await harness.close()
+    }
+  })
+
+  it('a socket application that returns with Answer-State hangup is a hang-up, not a transfer (CHANNEL_HANGUP came before myevents)', async () => {
+    const harness = await startHarness(async (session) => {
+      await session.ready()
+      await session.ended
+    })
+    try {
+      // A scripted FreeSWITCH: the caller hung up right at connect, so CHANNEL_HANGUP went out before
+      // myevents took effect; the first event the controller sees is the socket application returning.
+      const peer = connect({ host: '127.0.0.1', port: harness.port })
+      let seen = ''
+      const closed = new Promise((resolve) => peer.on('close', resolve))
+      const event = (fields: Record<string, string>): string => {
+        const body = JSON.stringify({ 'Event-Name': 'CHANNEL_EXECUTE_COMPLETE', 'Unique-ID': 'u-1', ...fields })
+        return `Content-Length: ${Buffer.byteLength(body)}\nContent-Type: text/event-json\n\n${body}`
+      }
+      peer.on('data', (chunk: Buffer) => {
+        seen += chunk.toString('latin1')
+        if (seen === 'connect\n\n') {
+          peer.write('Event-Name: CHANNEL_DATA\nUnique-ID: u-1\nAnswer-State: ringing\nSocket-Mode: async\nControl: full\nContent-Type: command/reply\nReply-Text: +OK\n\n')
+        } else if (seen.includes('myevents') && seen.includes('linger') && !seen.includes('+sent')) {
+          seen += '+sent'
+          peer.write('Content-Type: command/reply\nReply-Text: +OK Events Enabled\n\nContent-Type: command/reply\nReply-Text: +OK will linger\n\n')
+          peer.write(event({ 'Answer-State': 'hangup', 'Hangup-Cause': 'ORIGINATOR_CANCEL', Application: 'socket', 'Application-UUID': 'socket-app' }))
+          peer.write(event({ 'Event-Name': 'CHANNEL_HANGUP_COMPLETE', 'Answer-State': 'hangup', 'Hangup-Cause': 'ORIGINATOR_CANCEL' }))
+          peer.write('Content-Type: text/disconnect-notice\nContent-Disposition: linger\nContent-Length: 0\n\n')
+        }
+      })
+      const end = await (await until(() => harness.sessions.length === 1), harness.sessions[0] as EslSession).ended
+      assert.equal(end.reason, 'hangup')
+      assert.equal(end.hangupCause, 'ORIGINATOR_CANCEL')
+      // And the router closed the lingering socket itself.
+      await closed
     } finally {
       await harness.close()
     }
