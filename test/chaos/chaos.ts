@@ -227,6 +227,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         await redis.restart()
       }
     }
+    // A call that never ends would hang the run silently: name the stuck calls instead.
+    const waiting = new Map<string, string>()
+    let seen = -1
+    const watchdog = setInterval(() => {
+      if (finished === seen && waiting.size > 0) {
+        const stuck = [...waiting].slice(0, 10).map(([uuid, stage]) => {
+          const call = byUuid.get(uuid) as PlannedCall
+          return `#${call.index} ${call.useCase}/${call.fault}${call.hangupStep ? `@${call.hangupStep}` : ''} ${uuid} waiting for ${stage}`
+        })
+        log(`chaos: no call finished for 15 s; ${waiting.size} waiting:\n  ${stuck.join('\n  ')}`)
+      }
+      seen = finished
+    }, 15_000)
+    watchdog.unref()
     await Promise.all(
       Array.from({ length: options.concurrency }, async () => {
         while (next < calls.length) {
@@ -234,8 +248,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           await outage()
           const simCall = h.sim.placeCall(callOptions(call))
           simCalls.set(call.uuid, simCall)
+          waiting.set(call.uuid, 'the simulated call to end')
           const result = await simCall.done
+          waiting.set(call.uuid, `the router's summary (sim: ${result.disposition})`)
           const summary = await h.summaryFor(call.uuid)
+          waiting.delete(call.uuid)
           simCalls.delete(call.uuid)
           byFault[call.fault] = (byFault[call.fault] ?? 0) + 1
           byReason[summary.outcome.reason] = (byReason[summary.outcome.reason] ?? 0) + 1
@@ -246,6 +263,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         }
       }),
     )
+    clearInterval(watchdog)
     const leftovers = { sessions: h.app.esl.activeSessions, handlers: h.app.esl.runningHandlers, simCalls: h.sim.activeCalls }
     return {
       calls: calls.length,
