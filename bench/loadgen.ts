@@ -162,22 +162,28 @@ async function openLoop(command: Extract<LoadCommand, { type: 'open' }>): Promis
 
 let holding: { sim: FreeSwitchSimulator; calls: SimCall[]; ended: Set<SimCall> } | undefined
 
-/** Brings the calls held (bridged, in a conversation that lasts until released) up to `count`. */
+/**
+ * Brings the calls held (bridged, in a conversation that lasts until released)
+ * up to `count`, 200 at a time, each batch settled before the next: a burst of
+ * thousands would only measure how the webhook copes with it.
+ */
 async function hold(command: Extract<LoadCommand, { type: 'hold' }>): Promise<{ count: number; failed: number }> {
   holding ??= { sim: simulator(command.port), calls: [], ended: new Set() }
   const held = holding
-  for (let i = held.calls.length; i < command.count; i++) {
-    const call = held.sim.placeCall(callOptions(0, 3_600_000_000))
-    void call.done.then(() => held.ended.add(call))
-    held.calls.push(call)
-    if (i % 200 === 199) await new Promise((resolve) => setImmediate(resolve))
+  const isHeld = (call: SimCall): boolean => call.bridges[0]?.outcome === 'answered' && !held.ended.has(call)
+  while (held.calls.length < command.count) {
+    const batch: SimCall[] = []
+    for (let i = held.calls.length; i < Math.min(command.count, held.calls.length + 200); i++) {
+      const call = held.sim.placeCall(callOptions(0, 3_600_000_000))
+      void call.done.then(() => held.ended.add(call))
+      batch.push(call)
+    }
+    held.calls.push(...batch)
+    // Settled when every call is bridged (the simulator answered its bridge) or already over.
+    while (!batch.every((call) => isHeld(call) || held.ended.has(call))) await new Promise((resolve) => setTimeout(resolve, 20))
   }
-  // Settled when every call is bridged (the simulator answered its bridge) or already over (not held).
-  for (;;) {
-    const bridged = held.calls.filter((call) => call.bridges[0]?.outcome === 'answered' && !held.ended.has(call)).length
-    if (bridged + held.ended.size >= held.calls.length) return { count: bridged, failed: held.calls.length - bridged }
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  const bridged = held.calls.filter(isHeld).length
+  return { count: bridged, failed: held.calls.length - bridged }
 }
 
 /**
