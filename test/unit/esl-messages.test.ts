@@ -141,6 +141,27 @@ describe('channel data', () => {
     assert.equal(channel.variable('x'), undefined)
     assert.ok(parseChannelData(frame('Content-Type: command/reply\nReply-Text: +OK\n\n')) instanceof EslError)
   })
+
+  it('looks headers up exactly as a first-wins map of decoded values would, on every recorded connect reply', () => {
+    const tricky = frame('Unique-ID: u\nvariable_a: first\nvariable_a: second\nvariable_ab: other\nvariable_empty: \nX-variable_a: no\nvariable_pct: 100%25%20sure\nContent-Type: command/reply\n\n')
+    const replies = [tricky, ...['J1-json-pagd-exit-while-up', 'J2-json-linger-caller-hangup-during-pagd', 'J4-bridge-dialstring-vars-privacy'].map((name) => recordedFrames(name)[0] as Frame)]
+    for (const reply of replies) {
+      const channel = parseChannelData(reply)
+      assert.ok(!(channel instanceof EslError))
+      const expected = new Map<string, string>()
+      for (const [name, raw] of reply.headers) if (!expected.has(name)) expected.set(name, percentDecode(raw))
+      assert.deepEqual(channel.headers, expected)
+      for (const [name, value] of expected) {
+        if (name.startsWith('variable_')) assert.equal(channel.variable(name.slice(9)), value === '_undef_' ? undefined : value, name)
+      }
+    }
+    const channel = parseChannelData(tricky)
+    assert.ok(!(channel instanceof EslError))
+    assert.equal(channel.variable('a'), 'first')
+    assert.equal(channel.variable('empty'), '')
+    assert.equal(channel.variable('pct'), '100% sure')
+    assert.equal(channel.variable('b'), undefined)
+  })
 })
 
 describe('command frames', () => {
