@@ -135,6 +135,8 @@ async function runPhase(load: LoadGenerator, controller: Controller, run: string
 
 interface MemoryRow {
   readonly controller: string
+  /** Calls placed (the hold size), and below those bridged and held. */
+  readonly size: number
   readonly calls: number
   /** Calls that did not reach their bridge (and so are not held). */
   readonly failed: number
@@ -153,7 +155,7 @@ async function memoryPerCall(load: LoadGenerator, controller: Controller): Promi
   const rows: MemoryRow[] = []
   for (const size of HOLD_SIZES) {
     const held = await load.ask({ type: 'hold', port: controller.port, count: size }, 'held')
-    rows.push({ controller: controller.name, calls: held.count, failed: held.failed, bytesPerCall: ((rssKiB(pid) - before) * 1024) / Math.max(1, held.count) })
+    rows.push({ controller: controller.name, size, calls: held.count, failed: held.failed, bytesPerCall: ((rssKiB(pid) - before) * 1024) / Math.max(1, held.count) })
   }
   await load.ask({ type: 'release' }, 'released')
   return rows
@@ -207,9 +209,9 @@ try {
   }
 } finally {
   load.child.send({ type: 'exit' } satisfies LoadCommand)
-  router.child.kill('SIGTERM')
-  for (const controller of [router, peer, floor]) controller.child.kill('SIGTERM')
-  await Promise.all([once(router.child, 'exit'), once(peer.child, 'exit'), once(floor.child, 'exit')])
+  const controllers = [router, peer, floor]
+  for (const controller of controllers) controller.child.kill('SIGTERM')
+  await Promise.all(controllers.map((controller) => once(controller.child, 'exit')))
   await redis.stop()
 }
 
@@ -229,7 +231,7 @@ const floorClosed = rows.find((row) => row.controller === 'floor' && row.run.sta
 const floorAt500 = rows.find((row) => row.controller === 'floor' && row.run === 'open loop 500 CPS, 0 ms webhook')
 const routerAt500 = rows.find((row) => row.controller === 'router' && row.run === 'open loop 500 CPS, 0 ms webhook')
 const peerAt500 = rows.find((row) => row.controller === 'modesl' && row.run === 'open loop 500 CPS, 0 ms webhook')
-const memoryAt = (controller: string, calls: number): number => memory.filter((entry) => entry.controller === controller).at(HOLD_SIZES.indexOf(calls))?.bytesPerCall ?? Number.NaN
+const memoryAt = (controller: string, size: number): number => memory.find((entry) => entry.controller === controller && entry.size === size)?.bytesPerCall ?? Number.NaN
 const biggest = Math.max(...HOLD_SIZES)
 say(`blocking round trips after connect, before the bridge (simulator-counted, worst of 20 calls): router ${roundTrips['router']}, modesl ${roundTrips['modesl']}; plus the bridge's own completion`)
 say(`events: up to ${routerClosed?.result.largestEventHeaders ?? 0} headers in a CHANNEL_EXECUTE_COMPLETE; ${fixed(routerClosed?.result.bytesPerCall ?? 0, 0)} bytes from FreeSWITCH per call`)

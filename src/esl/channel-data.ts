@@ -40,10 +40,7 @@ export interface ChannelData {
  */
 export function parseChannelData(frame: Frame): ChannelData | EslError {
   const lines = `\n${frame.headers.map(([name, raw]) => `${name}: ${raw}`).join('\n')}\n`
-  const read = (name: string): string => {
-    const value = lookup(lines, name)
-    return value === undefined || value === UNDEFINED_VALUE ? '' : value
-  }
+  const read = (name: string): string => lookup(lines, name) ?? ''
   const uniqueId = read('Unique-ID')
   if (uniqueId === '') return new EslError('protocol', 'connect reply carries no Unique-ID')
   return {
@@ -64,17 +61,18 @@ export function parseChannelData(frame: Frame): ChannelData | EslError {
       }
       return headers
     },
-    variable(name: string): string | undefined {
-      const value = lookup(lines, `variable_${name}`)
-      return value === undefined || value === UNDEFINED_VALUE ? undefined : value
-    },
+    variable: (name: string): string | undefined => lookup(lines, `variable_${name}`),
   }
 }
 
-/** The first header with this exact name in `\nName: raw\n` lines, decoded. Names never hold ": " or a line break. */
+/**
+ * The first header with this exact name in `\nName: raw\n` lines, decoded;
+ * undefined when absent or `_undef_`. Names never hold ": " or a line break.
+ */
 function lookup(lines: string, name: string): string | undefined {
   const start = lines.indexOf(`\n${name}: `)
   if (start === -1) return undefined
   const valueStart = start + name.length + 3
-  return percentDecode(lines.slice(valueStart, lines.indexOf('\n', valueStart)))
+  const value = percentDecode(lines.slice(valueStart, lines.indexOf('\n', valueStart)))
+  return value === UNDEFINED_VALUE ? undefined : value
 }
