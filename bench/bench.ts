@@ -12,7 +12,7 @@ import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { request } from 'undici'
 import { ConfigAdmin } from '../src/config/admin.ts'
-import { DEFAULT_FALLBACK_APPS } from '../src/config/applications.ts'
+import { DEFAULT_STEP_POLICY } from '../src/steps/grammar.ts'
 import { untilAsync } from '../test/support/esl-harness.ts'
 import { freePort, RedisProcess, testClient } from '../test/support/redis-server.ts'
 import type { LoadCommand, LoadReply, RunResult } from './loadgen.ts'
@@ -176,7 +176,7 @@ const load = new LoadGenerator(fork(join(DIST, 'bench', 'loadgen.js'), [], { std
 const ready = await load.next()
 if (ready.type !== 'ready') throw new Error('load generator did not start')
 const admin = testClient({ kind: 'url', url: redis.url })
-const configs = new ConfigAdmin(admin, 'webhook:', { allowedApps: DEFAULT_FALLBACK_APPS })
+const configs = new ConfigAdmin(admin, 'webhook:', DEFAULT_STEP_POLICY)
 for (const latency of [0, 20]) await configs.replace(`bench-${latency}ms`, { url: `http://127.0.0.1:${ready.webhookPort}/route?uuid={uuid}&latency=${latency}`, callername_mode: 'webhook' })
 admin.disconnect()
 

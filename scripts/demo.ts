@@ -114,7 +114,7 @@ async function main(): Promise<number> {
   const summaries = new Map<string, CallSummary>()
   const app = createApp({ settings, logger, onCallDone: (summary) => summaries.set(summary.uuid, summary) })
   const admin = connectRedis(settings.redis, { offlineQueue: true, maxReconnects: 2 })
-  const configs = new ConfigAdmin(admin, settings.redisPrefix, { allowedApps: settings.allowedApps })
+  const configs = new ConfigAdmin(admin, settings.redisPrefix, settings.stepPolicy)
   const list = scenarios(`http://127.0.0.1:${webhook.port}`)
   for (const scenario of list) {
     await configs.replace(scenario.webhook, scenario.config)

@@ -61,7 +61,7 @@ export function createApp(options: AppOptions): App {
         redis,
         target: settings.redis,
         prefix: settings.redisPrefix,
-        rules: { allowedApps: settings.allowedApps },
+        rules: settings.stepPolicy,
         maxEntries: settings.cacheMaxEntries,
         logger,
       })

@@ -4,17 +4,18 @@
  * the dialplan when the list is done with the call still up and ours: it did
  * not bridge, transfer or hang up.
  */
-import type { AppStep } from '../config/applications.ts'
 import { EslError } from '../errors.ts'
 import type { EslSession } from '../esl/session.ts'
 import type { Logger } from '../logger.ts'
+import type { Step } from '../steps/grammar.ts'
+import { stepArgument, type RenderContext } from '../steps/render.ts'
 
 /** How the call left our hands. */
 export type Disposition = 'bridged' | 'handed-back' | 'transferred' | 'hung-up' | 'lost'
 
-export async function runSteps(session: EslSession, steps: readonly AppStep[], log: Logger): Promise<Disposition> {
+export async function runSteps(session: EslSession, steps: readonly Step[], render: RenderContext, log: Logger): Promise<Disposition> {
   for (const step of steps) {
-    const result = await session.execute(step.app, step.args)
+    const result = await session.execute(step.app, stepArgument(step, render))
     if (result instanceof EslError) {
       if (result.code === 'hangup') return session.bridged ? 'bridged' : 'hung-up'
       if (result.code === 'control_lost') return 'transferred'

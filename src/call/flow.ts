@@ -1,31 +1,35 @@
 /**
  * One call from start to end (SPEC 5): config lookup, optional IVR, webhook,
  * then bridge, on_success, fallback or hand-back, with the outcome variables
- * set on the channel first. Every dependency is passed in.
+ * set on the channel first. After an ACK the caller name and number the
+ * config chooses apply on every path. Every dependency is passed in.
  */
-import type { AppStep } from '../config/applications.ts'
 import type { ConfigSource } from '../config/source.ts'
 import type { WebhookConfig } from '../config/webhook-config.ts'
 import { EslError } from '../errors.ts'
 import type { ChannelData } from '../esl/channel-data.ts'
 import type { EslSession } from '../esl/session.ts'
 import type { Logger } from '../logger.ts'
+import type { Step } from '../steps/grammar.ts'
+import type { RenderContext } from '../steps/render.ts'
 import type { WebhookClient, WebhookResult } from '../webhook/client.ts'
 import { handBack, runSteps, type Disposition } from './fallback.ts'
 import { runIvr } from './ivr.ts'
 import { outcomeVariables, type Outcome, type Reason } from './outcome.ts'
-import { calleeDisplayName, classifyDestination, dialString, presentationVariables, type DialSettings } from './routing.ts'
+import { classifyDestination, dialString, presentationFor, presentationVariables, type DialSettings, type Destination, type Presentation } from './routing.ts'
 
 /** FreeSWITCH answers an api command in milliseconds; a silent one must not hold the call forever. */
 const SET_VARIABLES_DEADLINE_MS = 10_000
 const setDeadline = (): { deadline: number } => ({ deadline: Date.now() + SET_VARIABLES_DEADLINE_MS })
+/** Log bindings carry at most this much of the dialplan's `webhook` variable (valid names are 128 at most). */
+const MAX_LOGGED_NAME = 130
 
 export interface CallDependencies {
   readonly configs: ConfigSource
   readonly webhooks: Pick<WebhookClient, 'call'>
   readonly dial: DialSettings
   /** DEFAULT_ON_FAILURE: the fallback when the webhook's own config is missing or unusable. */
-  readonly defaultOnFailure: readonly AppStep[]
+  readonly defaultOnFailure: readonly Step[]
   readonly logger: Logger
 }
 
@@ -40,6 +44,15 @@ export interface CallSummary {
   readonly ivr: boolean
 }
 
+/** How the call ends once its outcome is known: the list to run and what the callee is shown. */
+interface Ending {
+  readonly steps: readonly Step[]
+  /** The config's presentation (undefined without a config). */
+  readonly presentation: Presentation | undefined
+  /** Set the presentation variables (after an ACK). */
+  readonly present: boolean
+}
+
 export async function handleCall(session: EslSession, deps: CallDependencies): Promise<CallSummary | undefined> {
   const started = performance.now()
   const channel = await session.ready()
@@ -48,32 +61,22 @@ export async function handleCall(session: EslSession, deps: CallDependencies): P
     return undefined
   }
   const webhook = channel.variable('webhook') ?? ''
-  const log = deps.logger.child({ call: channel.uniqueId, webhook })
+  const log = deps.logger.child({ call: channel.uniqueId, webhook: webhook.length > MAX_LOGGED_NAME ? `${webhook.slice(0, MAX_LOGGED_NAME)}...` : webhook })
   let ivr = false
   const finish = (outcome: Outcome, disposition: Disposition): CallSummary => {
     const summary = { uuid: channel.uniqueId, webhook, outcome, disposition, durationMs: Math.round(performance.now() - started), ivr }
-    log.info(
-      {
-        result: outcome.result,
-        reason: outcome.reason,
-        attempts: outcome.attempts,
-        httpStatus: outcome.httpStatus,
-        latencyMs: outcome.latencyMs,
-        disposition,
-        hangupCause: session.hangupCause,
-        ms: summary.durationMs,
-      },
-      'call done',
-    )
+    const { result, reason, attempts, httpStatus, latencyMs } = outcome
+    log.info({ result, reason, attempts, httpStatus, latencyMs, disposition, hangupCause: session.hangupCause, ms: summary.durationMs }, 'call done')
     return summary
   }
-  const failed = async (outcome: Outcome, steps: readonly AppStep[]): Promise<CallSummary> => finish(outcome, await conclude(session, outcome, steps, log))
+  const end = async (outcome: Outcome, ending: Ending): Promise<CallSummary> => finish(outcome, await conclude(session, outcome, ending, deps.dial, log))
 
   const lookup = webhook === '' ? ({ kind: 'missing' } as const) : await deps.configs.lookup(webhook)
   if (lookup.kind !== 'found') {
     const reason: Reason = lookup.kind === 'invalid' ? 'config_invalid' : lookup.kind === 'unavailable' ? 'config_unavailable' : 'config_missing'
-    log.warn({ reason, detail: lookup.kind === 'invalid' ? lookup.error.message : lookup.kind === 'unavailable' ? lookup.reason : `no webhook ${JSON.stringify(webhook)}` }, 'no usable webhook config')
-    return failed({ result: 'failure', reason, attempts: 0 }, deps.defaultOnFailure)
+    const detail = lookup.kind === 'invalid' ? lookup.error.message : lookup.kind === 'unavailable' ? lookup.reason : `no webhook ${JSON.stringify(webhook.slice(0, MAX_LOGGED_NAME))}`
+    log.warn({ reason, detail }, 'no usable webhook config')
+    return end({ result: 'failure', reason, attempts: 0 }, { steps: deps.defaultOnFailure, presentation: undefined, present: false })
   }
   const config = lookup.config
   ivr = config.ivr
@@ -88,64 +91,66 @@ export async function handleCall(session: EslSession, deps: CallDependencies): P
   let code = ''
   let attempts = 1
   if (config.ivr) {
-    const ivr = await runIvr(session, config, ask)
-    if (ivr.kind === 'ended') return finish({ result: 'failure', reason: 'abandoned', attempts: ivr.attempts }, ivr.error.code === 'control_lost' ? 'transferred' : 'hung-up')
-    attempts = ivr.attempts
-    code = ivr.code
-    if (ivr.kind === 'exhausted') {
-      return failed({ ...fromWebhook(ivr.last), result: 'failure', reason: 'ivr_exhausted', code, attempts }, config.onFailure)
+    const collected = await runIvr(session, config, ask)
+    if (collected.kind === 'ended') {
+      return finish({ result: 'failure', reason: 'abandoned', attempts: collected.attempts }, collected.error.code === 'control_lost' ? 'transferred' : 'hung-up')
     }
-    result = ivr.webhook
+    attempts = collected.attempts
+    code = collected.code
+    if (collected.kind === 'exhausted') {
+      const outcome: Outcome = { ...fromWebhook(collected.last), result: 'failure', reason: 'ivr_exhausted', code, attempts }
+      return end(outcome, failing(config, channel, undefined))
+    }
+    result = collected.webhook
   } else {
     result = await ask('')
   }
   if (!result.ok) {
     if (result.reason === 'aborted') return finish({ result: 'failure', reason: 'abandoned', code, attempts }, 'hung-up')
-    return failed({ ...fromWebhook(result), result: 'failure', reason: result.reason, code, attempts }, config.onFailure)
+    return end({ ...fromWebhook(result), result: 'failure', reason: result.reason, code, attempts }, failing(config, channel, undefined))
   }
   const answer = result.answer
   const base = { ...fromWebhook(result), code, attempts }
-  if (answer.status !== 'ACK') {
-    return failed({ ...base, result: 'failure', reason: answer.status === 'NAK' ? 'nak' : 'err' }, config.onFailure)
-  }
-  if (answer.destination === undefined) {
-    return failed({ ...base, result: 'success', reason: 'ok' }, config.onSuccess)
-  }
+  if (answer.status !== 'ACK') return end({ ...base, result: 'failure', reason: answer.status === 'NAK' ? 'nak' : 'err' }, failing(config, channel, undefined))
+
+  // ACK: the caller name and number the config chooses apply on every path from here (SPEC 5).
+  const presentation = presentationFor(config, channel, answer.callername)
+  if (answer.destination === undefined) return end({ ...base, result: 'success', reason: 'ok' }, { steps: config.onSuccess, presentation, present: true })
   const destination = classifyDestination(answer.destination, config.destinations)
   if ('refused' in destination) {
-    log.warn({ destination: answer.destination.slice(0, 40), why: destination.refused }, 'webhook destination refused')
-    return failed({ ...base, result: 'failure', reason: 'bad_destination' }, config.onFailure)
+    log.warn({ destination: JSON.stringify(answer.destination.slice(0, 40)), why: destination.refused }, 'webhook destination refused')
+    return end({ ...base, result: 'failure', reason: 'bad_destination' }, { steps: config.onFailure, presentation, present: true })
   }
-  return bridge(session, config, channel, { ...base, result: 'success', reason: 'ok' }, destination, deps, log, finish)
+  const outcome: Outcome = { ...base, result: 'success', reason: 'ok', destination: destination.number }
+  return bridge(session, config, outcome, destination, presentation, deps, log, finish, end)
 }
 
-/** The webhook's part of the outcome (answer fields, HTTP status, latency). */
+/** The failure path before an ACK: on_failure, the config's presentation only for the privacy of its bridges. */
+function failing(config: WebhookConfig, channel: ChannelData, webhookName: string | undefined): Ending {
+  return { steps: config.onFailure, presentation: presentationFor(config, channel, webhookName), present: false }
+}
+
+/** The webhook's part of the outcome (answer fields, HTTP status, latency); the destination only once accepted. */
 function fromWebhook(result: WebhookResult | undefined): Partial<Outcome> {
   if (!result) return {}
   if (!result.ok) return { httpStatus: result.httpStatus, latencyMs: result.latencyMs }
-  return {
-    status: result.answer.status,
-    destination: result.answer.destination,
-    callername: result.answer.callername,
-    httpStatus: result.httpStatus,
-    latencyMs: result.latencyMs,
-  }
+  return { status: result.answer.status, callername: result.answer.callername, httpStatus: result.httpStatus, latencyMs: result.latencyMs }
 }
 
 async function bridge(
   session: EslSession,
   config: WebhookConfig,
-  channel: ChannelData,
   outcome: Outcome,
-  destination: Exclude<ReturnType<typeof classifyDestination>, { refused: string }>,
+  destination: Destination,
+  presentation: Presentation,
   deps: CallDependencies,
   log: Logger,
   finish: (outcome: Outcome, disposition: Disposition) => CallSummary,
+  end: (outcome: Outcome, ending: Ending) => Promise<CallSummary>,
 ): Promise<CallSummary> {
-  const name = calleeDisplayName(config, channel.callerIdName, outcome.callername)
   const variables = {
     ...outcomeVariables(outcome),
-    ...presentationVariables(config, channel, name, destination),
+    ...presentationVariables(presentation, destination.kind),
     // On the caller's channel: inside the dial string's {} FreeSWITCH ignores both (J4, J4c).
     continue_on_fail: 'true',
     hangup_after_bridge: 'true',
@@ -165,18 +170,20 @@ async function bridge(
   }
   const cause = result.variable('originate_failed_cause') ?? result.variable('originate_disposition') ?? result.variable('DIALSTATUS') ?? 'UNKNOWN'
   log.warn({ cause }, 'bridge failed')
-  const failure: Outcome = { ...outcome, result: 'failure', reason: 'bridge_failed', bridgeCause: cause }
-  return finish(failure, await conclude(session, failure, config.onFailure, log))
+  // The presentation variables are already on the channel.
+  return end({ ...outcome, result: 'failure', reason: 'bridge_failed', bridgeCause: cause }, { steps: config.onFailure, presentation, present: false })
 }
 
-/** Sets the outcome variables, then runs the list or hands the call back. */
-async function conclude(session: EslSession, outcome: Outcome, steps: readonly AppStep[], log: Logger): Promise<Disposition> {
+/** Sets the outcome (and presentation) variables, then runs the list or hands the call back. */
+async function conclude(session: EslSession, outcome: Outcome, ending: Ending, dial: DialSettings, log: Logger): Promise<Disposition> {
   if (!session.isActive) return session.hungUp ? 'hung-up' : 'lost'
-  const extra = steps.some((step) => step.app === 'bridge') ? { continue_on_fail: 'true', hangup_after_bridge: 'true' } : {}
-  const set = session.setVariables({ ...outcomeVariables(outcome), ...extra }, setDeadline())
+  const bridges = ending.steps.some((step) => step.bridge !== undefined) ? { continue_on_fail: 'true', hangup_after_bridge: 'true' } : {}
+  const presented = ending.present && ending.presentation ? presentationVariables(ending.presentation, undefined) : {}
+  const set = session.setVariables({ ...outcomeVariables(outcome), ...presented, ...bridges }, setDeadline())
+  const render: RenderContext = { dial, presentation: ending.presentation }
   // With no list the pipelined exit follows the variables: uuid_setvar_multi runs before exit is read.
-  const disposition = steps.length === 0 ? handBack(session) : runSteps(session, steps, log)
+  const disposition = ending.steps.length === 0 ? handBack(session) : runSteps(session, ending.steps, render, log)
   const setResult = await set
-  if (setResult) log.error({ err: setResult.message }, 'could not set the outcome variables')
+  if (setResult && setResult.code !== 'hangup') log.error({ err: setResult.message }, 'could not set the outcome variables')
   return disposition
 }

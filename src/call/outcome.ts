@@ -27,7 +27,7 @@ export interface Outcome {
   readonly reason: Reason
   /** ACK / NAK / ERR of the last answer. */
   readonly status?: string | undefined
-  /** The destination the webhook returned (as text). */
+  /** The destination the router accepted (E.164 or extension); never one it refused. */
   readonly destination?: string | undefined
   /** The callername the webhook returned. */
   readonly callername?: string | undefined
@@ -41,13 +41,33 @@ export interface Outcome {
   readonly bridgeCause?: string | undefined
 }
 
-/** All outcome variables; an empty value unsets (so a second pass through the router leaves no stale value). */
-export function outcomeVariables(outcome: Outcome): Record<string, string> {
+/** Every outcome variable, in the order they are set; config steps may reference these and no others. */
+export const OUTCOME_VARIABLE_NAMES = [
+  'webhook_result',
+  'webhook_reason',
+  'webhook_status',
+  'webhook_destination',
+  'webhook_callername',
+  'webhook_code',
+  'webhook_http_status',
+  'webhook_latency_ms',
+  'webhook_attempts',
+  'webhook_bridge_cause',
+] as const
+
+export type OutcomeVariable = (typeof OUTCOME_VARIABLE_NAMES)[number]
+
+/**
+ * All outcome variables; an empty value unsets (so a second pass through the
+ * router leaves no stale value). Every value means nothing to FreeSWITCH in
+ * any argument, so a config step or the dialplan may reference it anywhere.
+ */
+export function outcomeVariables(outcome: Outcome): Record<OutcomeVariable, string> {
   return {
     webhook_result: outcome.result,
     webhook_reason: outcome.reason,
     webhook_status: outcome.status ?? '',
-    webhook_destination: toInertText(outcome.destination ?? '', 64),
+    webhook_destination: (outcome.destination ?? '').replace(/[^+0-9]/g, ''),
     webhook_callername: toInertText(outcome.callername ?? '', 64),
     webhook_code: (outcome.code ?? '').replace(/[^0-9*#]/g, ''),
     webhook_http_status: outcome.httpStatus === undefined ? '' : String(outcome.httpStatus),

@@ -5,7 +5,7 @@
  * destinations are digits with an optional leading `+`; names and numbers go
  * into channel variables, made inert first.
  */
-import type { WebhookConfig } from '../config/webhook-config.ts'
+import type { CallerIdMode, WebhookConfig } from '../config/webhook-config.ts'
 import type { ChannelData } from '../esl/channel-data.ts'
 import { toInertText } from '../esl/variables.ts'
 
@@ -22,7 +22,7 @@ const E164 = /^\+[1-9]\d{1,14}$/
 const EXTENSION = /^\d{1,8}$/
 
 /** A destination the router may dial, or why it is refused. */
-export function classifyDestination(raw: string, allowed: RegExp | undefined): Destination | { readonly refused: string } {
+export function classifyDestination(raw: string, allowed: { test(destination: string): boolean } | undefined): Destination | { readonly refused: string } {
   const value = raw.trim()
   const kind = E164.test(value) ? 'e164' : EXTENSION.test(value) ? 'extension' : undefined
   if (!kind) return { refused: 'not an E.164 number (+ and 2-15 digits) nor an extension (1-8 digits)' }
@@ -31,15 +31,27 @@ export function classifyDestination(raw: string, allowed: RegExp | undefined): D
 }
 
 /** Dial-string variables for an anonymous caller (RFC 3323/3325: Privacy: id, real identity in P-Asserted-Identity). */
-const SUPPRESSED_DIAL_VARIABLES = 'origination_privacy=screen+hide_name+hide_number,sip_cid_type=pid,sip_from_display=Anonymous'
+export const SUPPRESSED_DIAL_VARIABLES: ReadonlyArray<readonly [string, string]> = [
+  ['origination_privacy', 'screen+hide_name+hide_number'],
+  ['sip_cid_type', 'pid'],
+  ['sip_from_display', 'Anonymous'],
+]
 
 /** The bridge argument: the operator's template with `{number}`, plus privacy variables when suppressed. */
 export function dialString(destination: Destination, settings: DialSettings, suppressed: boolean): string {
   const template = destination.kind === 'e164' ? settings.dialE164 : settings.dialExtension
-  const target = template.replaceAll('{number}', destination.number)
-  if (!suppressed) return target
-  // Merge into the template's own {...} block when it has one: one block for all legs.
-  return target.startsWith('{') ? `{${SUPPRESSED_DIAL_VARIABLES},${target.slice(1)}` : `{${SUPPRESSED_DIAL_VARIABLES}}${target}`
+  return withDialVariables(template.replaceAll('{number}', destination.number), suppressed ? SUPPRESSED_DIAL_VARIABLES : [])
+}
+
+/**
+ * Puts `name=value` pairs in a `{...}` block for all legs, merged into the
+ * target's own leading block when it has one. Names and values must already be
+ * checked: nothing here escapes.
+ */
+export function withDialVariables(target: string, variables: ReadonlyArray<readonly [string, string]>): string {
+  if (variables.length === 0) return target
+  const block = variables.map(([name, value]) => `${name}=${value}`).join(',')
+  return target.startsWith('{') ? `{${block},${target.slice(1)}` : `{${block}}${target}`
 }
 
 /** The name the callee sees (SPEC 8): at most 64 printable characters. */
@@ -68,18 +80,36 @@ export function presentableNumber(raw: string): string {
   return raw.replace(/[^A-Za-z0-9+*#._-]/g, '').slice(0, 32)
 }
 
-/** Channel variables that set what the callee sees, for this destination kind. */
-export function presentationVariables(
-  config: WebhookConfig,
-  channel: Pick<ChannelData, 'callerIdNumber' | 'destinationNumber'>,
-  name: string,
-  destination: Destination,
-): Record<string, string> {
-  if (config.callerId === 'suppressed') {
-    // Local phones just show Anonymous; towards a trunk the real identity stays for P-Asserted-Identity.
-    if (destination.kind === 'extension') return { effective_caller_id_name: 'Anonymous', effective_caller_id_number: 'anonymous' }
-    return { effective_caller_id_name: name, effective_caller_id_number: presentableNumber(channel.callerIdNumber) }
+/** What the callee is shown, decided once the config (and the webhook's answer) is known. */
+export interface Presentation {
+  readonly mode: CallerIdMode
+  /** The name per callername_mode, inert. */
+  readonly name: string
+  /** The caller's or the dialled number per caller_id (the caller's for suppressed: it goes on in P-Asserted-Identity). */
+  readonly number: string
+}
+
+export function presentationFor(config: WebhookConfig, channel: Pick<ChannelData, 'callerIdName' | 'callerIdNumber' | 'destinationNumber'>, webhookName: string | undefined): Presentation {
+  return {
+    mode: config.callerId,
+    name: calleeDisplayName(config, channel.callerIdName, webhookName),
+    number: presentableNumber(config.callerId === 'dialed' ? channel.destinationNumber : channel.callerIdNumber),
   }
-  const number = presentableNumber(config.callerId === 'dialed' ? channel.destinationNumber : channel.callerIdNumber)
-  return { effective_caller_id_name: name, effective_caller_id_number: number }
+}
+
+/**
+ * The identity new legs get. Suppressed: towards a trunk the real identity
+ * (for P-Asserted-Identity; the dial string's privacy flags hide it from the
+ * callee); towards a local extension, or when the target is not known (a
+ * hand-back: the dialplan bridges), Anonymous.
+ */
+export function identityFor(presentation: Presentation, target: Destination['kind'] | 'endpoint' | undefined): { name: string; number: string } {
+  if (presentation.mode === 'suppressed' && (target === 'extension' || target === undefined)) return { name: 'Anonymous', number: 'anonymous' }
+  return { name: presentation.name, number: presentation.number }
+}
+
+/** Channel variables that set what the callee sees (SPEC 8), for a bridge to `target` (undefined: not known). */
+export function presentationVariables(presentation: Presentation, target: Destination['kind'] | 'endpoint' | undefined): Record<string, string> {
+  const identity = identityFor(presentation, target)
+  return { effective_caller_id_name: identity.name, effective_caller_id_number: identity.number }
 }

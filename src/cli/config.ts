@@ -77,7 +77,7 @@ export async function configCommand(argv: readonly string[], env: Readonly<Recor
     lastError = error.message
   })
   try {
-    return await run({ admin: new ConfigAdmin(redis, settings.redisPrefix, { allowedApps: settings.allowedApps }), args: rest, flags, io, usage, stdin, settings })
+    return await run({ admin: new ConfigAdmin(redis, settings.redisPrefix, settings.stepPolicy), args: rest, flags, io, usage, stdin, settings })
   } catch (error) {
     const message = (error as Error).message
     io.err(lastError ? `webhook-router: cannot reach Redis at ${describeTarget(settings)}: ${lastError}\n` : `webhook-router: Redis ${describeTarget(settings)}: ${message}\n`)

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { outcomeVariables, type Outcome } from '../call/outcome.ts'
-import { calleeDisplayName, classifyDestination, dialString, presentationVariables } from '../call/routing.ts'
+import { classifyDestination, dialString, presentationFor, presentationVariables } from '../call/routing.ts'
 import { ConfigAdmin } from '../config/admin.ts'
 import { loadSettings, SettingError } from '../config/env.ts'
 import { connectRedis } from '../config/redis-connection.ts'
@@ -60,7 +60,7 @@ export async function simulateCommand(argv: readonly string[], env: Readonly<Rec
   redis.on('error', (error: Error) => {
     redisError = error.message
   })
-  const admin = new ConfigAdmin(redis, settings.redisPrefix, { allowedApps: settings.allowedApps })
+  const admin = new ConfigAdmin(redis, settings.redisPrefix, settings.stepPolicy)
   let hash: Record<string, string> | undefined
   try {
     hash = await admin.read(name)
@@ -74,7 +74,7 @@ export async function simulateCommand(argv: readonly string[], env: Readonly<Rec
     io.out(`${admin.keyOf(name)} does not exist: a call would take DEFAULT_ON_FAILURE (reason config_missing)\n`)
     return 1
   }
-  const config = parseWebhookConfig(admin.keyOf(name), name, hash, { allowedApps: settings.allowedApps })
+  const config = parseWebhookConfig(admin.keyOf(name), name, hash, settings.stepPolicy)
   if (config instanceof ConfigError) {
     io.out(`${config.message}\na call would take DEFAULT_ON_FAILURE (reason config_invalid), unless the router still holds an earlier valid version\n`)
     return 1
@@ -117,7 +117,7 @@ export async function simulateCommand(argv: readonly string[], env: Readonly<Rec
         io.out(`decision  destination refused (${destination.refused}): failure path: ${describeList(config.onFailure)}\n`)
       } else {
         outcome = { ...base, result: 'success', reason: 'ok' }
-        const shown = presentationVariables(config, channel, calleeDisplayName(config, channel.callerIdName, answer.callername), destination)
+        const shown = presentationVariables(presentationFor(config, channel, answer.callername), destination.kind)
         io.out(`decision  bridge ${dialString(destination, { dialE164: settings.dialE164, dialExtension: settings.dialExtension }, config.callerId === 'suppressed')}\n`)
         const identity = `name ${JSON.stringify(shown['effective_caller_id_name'])}, number ${JSON.stringify(shown['effective_caller_id_number'])}`
         const seen = config.callerId === 'suppressed' && destination.kind === 'e164' ? `an anonymous caller (Privacy: id); P-Asserted-Identity carries ${identity}` : identity

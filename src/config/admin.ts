@@ -5,8 +5,7 @@
  */
 import type { Cluster, Redis } from 'ioredis'
 import type { RedisClient } from './redis-connection.ts'
-import { WEBHOOK_NAME } from './redis-source.ts'
-import { CONFIG_FIELDS, ConfigError, parseWebhookConfig, type ConfigRules } from './webhook-config.ts'
+import { CONFIG_FIELDS, ConfigError, parseWebhookConfig, WEBHOOK_NAME, type ConfigRules } from './webhook-config.ts'
 
 export type Hash = Record<string, string>
 
@@ -49,7 +48,7 @@ export class ConfigAdmin {
 
   /** Checks a hash as the router would. */
   check(name: string, hash: Hash): ConfigError | undefined {
-    if (!WEBHOOK_NAME.test(name)) return new ConfigError(this.keyOf(name), '(name)', name, 'a webhook name is 1-128 of A-Z a-z 0-9 _ . : @ -')
+    if (!WEBHOOK_NAME.test(name)) return new ConfigError(this.keyOf(name), [{ field: '(name)', value: name, reason: 'a webhook name is 1-128 of A-Z a-z 0-9 _ . : @ -' }])
     const parsed = parseWebhookConfig(this.keyOf(name), name, hash, this.rules)
     return parsed instanceof ConfigError ? parsed : undefined
   }
@@ -60,7 +59,7 @@ export class ConfigAdmin {
       hash = await this.read(name)
     } catch (error) {
       if (!(error as Error).message.startsWith('WRONGTYPE')) throw error
-      return { name, status: 'invalid', hash: undefined, error: new ConfigError(this.keyOf(name), '(key)', undefined, 'is not a hash (use HSET)'), unknownFields: [] }
+      return { name, status: 'invalid', hash: undefined, error: new ConfigError(this.keyOf(name), [{ field: '(key)', value: undefined, reason: 'is not a hash (use HSET)' }]), unknownFields: [] }
     }
     if (!hash) return { name, status: 'missing' }
     const unknownFields = Object.keys(hash).filter((field) => !KNOWN_FIELDS.has(field))

@@ -4,8 +4,8 @@
  * wrong value is reported as one line naming the setting.
  */
 import { isLoopbackHost, parseAllowList, type AllowList } from '../net/allow-list.ts'
-import { DEFAULT_FALLBACK_APPS, type AppStep } from './applications.ts'
-import { appList } from './webhook-config.ts'
+import { APPLICATIONS, DEFAULT_STEP_POLICY, isStepProblems, parseStepList, type Step, type StepPolicy } from '../steps/grammar.ts'
+import { soundDirProblem } from '../steps/values.ts'
 
 export type RedisTarget =
   | { readonly kind: 'url'; readonly url: string }
@@ -22,13 +22,14 @@ export interface Settings {
   readonly redisPrefix: string
   readonly dialE164: string
   readonly dialExtension: string
-  readonly defaultOnFailure: readonly AppStep[]
+  readonly defaultOnFailure: readonly Step[]
   readonly webhookAllowNets: AllowList
   readonly httpHost: string
   /** undefined: the operations endpoints are off. */
   readonly httpPort: number | undefined
   readonly logLevel: LogLevel
-  readonly allowedApps: ReadonlySet<string>
+  /** What configs may choose from: applications, variables, contexts, endpoints, sound directories. */
+  readonly stepPolicy: StepPolicy
   readonly circuitFailures: number
   readonly circuitCooldownMs: number
   readonly cacheMaxEntries: number
@@ -66,10 +67,14 @@ export const SETTINGS: readonly SettingSpec[] = [
   { env: 'DIAL_EXTENSION', default: 'user/{number}@${domain_name}', help: 'dial string for extensions' },
   { env: 'DEFAULT_ON_FAILURE', default: '[]', help: 'JSON list of "app args" run when a webhook config is missing or unusable ([] = hand back)' },
   { env: 'WEBHOOK_ALLOW_NETS', help: 'CIDRs webhooks may reach although internal (e.g. 127.0.0.0/8)' },
-  { env: 'HTTP_HOST', default: '0.0.0.0', help: 'address of the health and metrics endpoints' },
+  { env: 'HTTP_HOST', default: '127.0.0.1', help: 'address of the health and metrics endpoints (0.0.0.0 for all interfaces)' },
   { env: 'HTTP_PORT', default: '9464', help: 'port of /healthz, /readyz and /metrics (0 = any free port, off = none)' },
   { env: 'LOG_LEVEL', default: 'info', help: 'fatal, error, warn, info, debug, trace or silent' },
-  { env: 'EXTRA_FALLBACK_APPS', help: 'comma list of applications to allow in on_success/on_failure beyond the routing ones' },
+  { env: 'EXTRA_FALLBACK_APPS', help: 'comma list of applications to allow in on_success/on_failure beyond the routing ones (their arguments: plain text)' },
+  { env: 'EXTRA_STEP_VARIABLES', help: 'comma list of variables set/export/unset and bridge {...} blocks may name beyond the allow-list' },
+  { env: 'TRANSFER_CONTEXTS', default: 'default', help: 'comma list of dialplan contexts "transfer <ext> XML <context>" may name' },
+  { env: 'EXTRA_BRIDGE_ENDPOINTS', help: 'comma list of endpoint templates with {number} a bridge step may dial as written (e.g. sofia/gateway/backup/{number})' },
+  { env: 'EXTRA_SOUND_DIRS', help: 'comma list of absolute directories whose files prompts and playback may name' },
   { env: 'CIRCUIT_FAILURES', default: '5', help: 'consecutive webhook failures that open its circuit' },
   { env: 'CIRCUIT_COOLDOWN_MS', default: '30000', help: 'how long an open circuit fails fast before a trial request' },
   { env: 'CONFIG_CACHE_SIZE', default: '10000', help: 'webhook configs kept in memory (least recently used evicted)' },
@@ -102,15 +107,18 @@ function reader(env: Env, argv: readonly string[], accepted: ReadonlySet<string>
   return { raw, get: (name) => raw(name) ?? SETTINGS.find((spec) => spec.env === name)?.default ?? '' }
 }
 
-/** What the config tools need: where Redis is, the key prefix and which fallback applications validate. */
+/** What the config tools need: where Redis is, the key prefix and what configs may choose from. */
 export interface RedisSettings {
   readonly redis: RedisTarget
   readonly redisPrefix: string
-  readonly allowedApps: ReadonlySet<string>
+  readonly stepPolicy: StepPolicy
 }
 
+/** The settings a config's validity depends on. */
+const STEP_SETTINGS = ['EXTRA_FALLBACK_APPS', 'EXTRA_STEP_VARIABLES', 'TRANSFER_CONTEXTS', 'EXTRA_BRIDGE_ENDPOINTS', 'EXTRA_SOUND_DIRS']
+
 /** The settings the `config` commands accept as flags (the rest of the environment is ignored). */
-export const REDIS_SETTINGS: ReadonlySet<string> = new Set(['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_CLUSTER', 'REDIS_PREFIX', 'EXTRA_FALLBACK_APPS'])
+export const REDIS_SETTINGS: ReadonlySet<string> = new Set(['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_CLUSTER', 'REDIS_PREFIX', ...STEP_SETTINGS])
 
 /** Reads the Redis settings from the environment and flags, for the `config` commands. */
 export function loadRedisSettings(env: Env, argv: readonly string[] = []): RedisSettings | SettingError {
@@ -118,20 +126,46 @@ export function loadRedisSettings(env: Env, argv: readonly string[] = []): Redis
   if (read instanceof SettingError) return read
   const redis = redisTarget(read.raw, read.get)
   if (redis instanceof SettingError) return redis
-  const allowedApps = fallbackApps(read.raw)
-  if (allowedApps instanceof SettingError) return allowedApps
-  return Object.freeze({ redis, redisPrefix: read.get('REDIS_PREFIX'), allowedApps })
+  const stepPolicy = loadStepPolicy(read)
+  if (stepPolicy instanceof SettingError) return stepPolicy
+  return Object.freeze({ redis, redisPrefix: read.get('REDIS_PREFIX'), stepPolicy })
 }
 
-function fallbackApps(raw: Reader['raw']): Set<string> | SettingError {
-  const allowedApps = new Set(DEFAULT_FALLBACK_APPS)
-  for (const app of (raw('EXTRA_FALLBACK_APPS') ?? '').split(',')) {
-    const name = app.trim()
-    if (name === '') continue
-    if (!/^[a-z][a-z0-9_]*$/.test(name)) return new SettingError('EXTRA_FALLBACK_APPS', `${JSON.stringify(name)} is not an application name`)
-    allowedApps.add(name)
+/** A comma list; every entry must pass `check`. */
+function list(read: Reader, name: string, check: (entry: string) => string | undefined): string[] | SettingError {
+  const entries: string[] = []
+  for (const raw of read.get(name).split(',')) {
+    const entry = raw.trim()
+    if (entry === '') continue
+    const problem = check(entry)
+    if (problem) return new SettingError(name, `${JSON.stringify(entry)} ${problem}`)
+    entries.push(entry)
   }
-  return allowedApps
+  return entries
+}
+
+function loadStepPolicy(read: Reader): StepPolicy | SettingError {
+  const identifier = (entry: string): string | undefined => (/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(entry) ? undefined : 'is not a name')
+  const extraApps = list(read, 'EXTRA_FALLBACK_APPS', (entry) => (/^[a-z][a-z0-9_]{0,63}$/.test(entry) ? undefined : 'is not an application name'))
+  if (extraApps instanceof SettingError) return extraApps
+  const extraVariables = list(read, 'EXTRA_STEP_VARIABLES', identifier)
+  if (extraVariables instanceof SettingError) return extraVariables
+  const transferContexts = list(read, 'TRANSFER_CONTEXTS', (entry) => (/^[A-Za-z0-9_.-]{1,64}$/.test(entry) ? undefined : 'is not a context name'))
+  if (transferContexts instanceof SettingError) return transferContexts
+  const bridgeEndpoints = list(read, 'EXTRA_BRIDGE_ENDPOINTS', (entry) =>
+    entry.split('{number}').length !== 2 ? 'must hold {number} once' : /[\s{}[\]<>,|]/.test(entry.replace('{number}', '')) ? 'may not contain spaces, blocks or leg separators' : undefined,
+  )
+  if (bridgeEndpoints instanceof SettingError) return bridgeEndpoints
+  const soundDirs = list(read, 'EXTRA_SOUND_DIRS', soundDirProblem)
+  if (soundDirs instanceof SettingError) return soundDirs
+  return Object.freeze({
+    ...DEFAULT_STEP_POLICY,
+    extraApps: new Set(extraApps.filter((app) => !Object.hasOwn(APPLICATIONS, app))),
+    extraVariables: new Set(extraVariables),
+    transferContexts: new Set(transferContexts),
+    bridgeEndpoints,
+    soundDirs: soundDirs.map((dir) => (dir.endsWith('/') ? dir : `${dir}/`)),
+  })
 }
 
 /** Reads settings from the environment and flags (`--esl-port 8085` or `--esl-port=8085`). */
@@ -180,10 +214,10 @@ export function loadSettings(env: Env, argv: readonly string[] = []): Settings |
     if (/[\s\0]/.test(value)) return new SettingError(name, 'may not contain spaces or line breaks')
   }
 
-  const allowedApps = fallbackApps(raw)
-  if (allowedApps instanceof SettingError) return allowedApps
-  const defaultOnFailure = appList(get('DEFAULT_ON_FAILURE'), { allowedApps })
-  if (defaultOnFailure instanceof Error) return new SettingError('DEFAULT_ON_FAILURE', defaultOnFailure.message)
+  const stepPolicy = loadStepPolicy(read)
+  if (stepPolicy instanceof SettingError) return stepPolicy
+  const defaultOnFailure = parseStepList(get('DEFAULT_ON_FAILURE'), stepPolicy)
+  if (isStepProblems(defaultOnFailure)) return new SettingError('DEFAULT_ON_FAILURE', defaultOnFailure.map((problem) => problem.reason).join('; '))
 
   const webhookAllowNets = allowList('WEBHOOK_ALLOW_NETS', [])
   if (webhookAllowNets instanceof SettingError) return webhookAllowNets
@@ -213,7 +247,7 @@ export function loadSettings(env: Env, argv: readonly string[] = []): Settings |
     httpHost: get('HTTP_HOST'),
     httpPort,
     logLevel: logLevel as LogLevel,
-    allowedApps,
+    stepPolicy,
     circuitFailures,
     circuitCooldownMs,
     cacheMaxEntries,
@@ -274,13 +308,26 @@ function redisTarget(raw: Reader['raw'], get: Reader['get']): RedisTarget | Sett
 
 function redisUrlProblem(url: string): string | undefined {
   if (url.startsWith('/')) return undefined
+  let parsed: URL
   try {
-    const parsed = new URL(url)
-    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:' && parsed.protocol !== 'unix:') {
-      return `${JSON.stringify(url)}: use redis://, rediss:// or a unix socket path`
-    }
-    return undefined
+    parsed = new URL(url)
   } catch {
-    return `${JSON.stringify(url)} is not a URL (redis://host:6379) nor a socket path`
+    return `${JSON.stringify(maskCredentials(url))} is not a URL (redis://host:6379) nor a socket path`
   }
+  const shown = JSON.stringify(maskCredentials(url))
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:' && parsed.protocol !== 'unix:') return `${shown}: use redis://, rediss:// or a unix socket path`
+  for (const part of [parsed.username, parsed.password]) {
+    try {
+      decodeURIComponent(part)
+    } catch {
+      return `${shown}: the user name or password has a "%" that is not followed by two hex digits (write % as %25)`
+    }
+  }
+  if (parsed.pathname !== '' && parsed.pathname !== '/' && !/^\/\d{1,5}$/.test(parsed.pathname) && parsed.protocol !== 'unix:') return `${shown}: the path must be a database number (/0)`
+  return undefined
+}
+
+/** A Redis URL for messages: the password never shown. */
+export function maskCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, (_, scheme: string) => `${scheme}***@`)
 }

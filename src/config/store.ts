@@ -16,9 +16,8 @@ import type { RedisTarget } from './env.ts'
 import { InvalidationListener } from './invalidation.ts'
 import { LruMap } from './lru.ts'
 import type { RedisClient } from './redis-connection.ts'
-import { WEBHOOK_NAME } from './redis-source.ts'
 import type { ConfigLookup, ConfigSource } from './source.ts'
-import { ConfigError, parseWebhookConfig, shownValue, type ConfigRules, type WebhookConfig } from './webhook-config.ts'
+import { ConfigError, parseWebhookConfig, shownValue, WEBHOOK_NAME, type ConfigRules, type WebhookConfig } from './webhook-config.ts'
 
 type Entry =
   | { readonly kind: 'found'; readonly config: WebhookConfig; readonly source: string; readonly refusedSource?: string }
@@ -162,7 +161,7 @@ export class ConfigStore implements ConfigSource {
           this.fetches.delete(name)
           if ((error as Error).message.startsWith('WRONGTYPE')) {
             // A key under the prefix that is not a hash: a broken config, not an outage.
-            const entry: Entry = { kind: 'invalid', error: new ConfigError(key, '(key)', undefined, 'is not a hash (use HSET)'), source: 'WRONGTYPE' }
+            const entry: Entry = { kind: 'invalid', error: new ConfigError(key, [{ field: '(key)', value: undefined, reason: 'is not a hash (use HSET)' }]), source: 'WRONGTYPE' }
             this.cache.set(name, { entry, stale: !(this.listener.armed && !fetch.invalidated) })
             return toLookup(entry)
           }

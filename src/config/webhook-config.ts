@@ -1,11 +1,17 @@
 /**
  * Turns a webhook's Redis hash (every field a string, as `redis-cli HSET`
- * writes it) into a validated config, or an error naming the key, the field,
- * the value and the reason. Pure: no I/O.
+ * writes it) into a validated config, or an error naming the key and, for
+ * every field that is wrong, the field, the value and the reason. Pure: no I/O.
+ * Configs are written by the operator's customers: every field is checked
+ * against what the operator allowed (the step grammar, src/steps).
  */
-import { parseUrlTemplate, type UrlTemplate } from '../webhook/url-template.ts'
-import { parseAppStep, type AppStep } from './applications.ts'
-import { playableProblem } from './text-rules.ts'
+import { parseStepList, isStepProblems, type Step, type StepPolicy } from '../steps/grammar.ts'
+import { soundValue } from '../steps/values.ts'
+import { maskUrl, parseUrlTemplate, type UrlTemplate } from '../webhook/url-template.ts'
+import { compileDestinations, type DestinationPattern } from './destinations.ts'
+
+/** Webhook names the router looks up: what `set webhook=NAME` may reasonably hold. */
+export const WEBHOOK_NAME = /^[A-Za-z0-9_.:@-]{1,128}$/
 
 export type CallerIdMode = 'caller' | 'dialed' | 'suppressed'
 export type CallerNameMode = 'keep' | 'webhook' | 'prepend' | 'replace'
@@ -29,29 +35,55 @@ export interface WebhookConfig {
   readonly ivrStartMessage: string
   readonly ivrErrorMessage: string
   readonly ivrTimeoutMessage: string
-  /** Full-match pattern every returned destination must satisfy; undefined = any valid E.164 or extension. */
-  readonly destinations: RegExp | undefined
-  readonly onSuccess: readonly AppStep[]
-  readonly onFailure: readonly AppStep[]
+  /** Full-match pattern every returned destination must satisfy (linear time); undefined = any valid E.164 or extension. */
+  readonly destinations: DestinationPattern | undefined
+  readonly onSuccess: readonly Step[]
+  readonly onFailure: readonly Step[]
+}
+
+/** One field that does not validate. */
+export interface ConfigProblem {
+  readonly field: string
+  readonly value: string | undefined
+  readonly reason: string
 }
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError'
+  readonly field: string
+  readonly value: string | undefined
+  readonly reason: string
 
   constructor(
     readonly key: string,
-    readonly field: string,
-    readonly value: string | undefined,
-    readonly reason: string,
+    /** Every problem found, at least one; the first is also `field`, `value` and `reason`. */
+    readonly problems: readonly ConfigProblem[],
   ) {
-    super(`${key} field ${field}${value === undefined ? '' : ` = ${shownValue(field, value)}`}: ${reason}`)
+    super(problems.map((problem) => describeProblem(key, problem)).join('; '))
+    const first = problems[0] ?? { field: '(config)', value: undefined, reason: 'is invalid' }
+    this.field = first.field
+    this.value = first.value
+    this.reason = first.reason
   }
 }
 
-/** A field's value for messages and logs: quoted, cut at 80 characters, the secret never shown. */
+/** `webhook:crm field caller_id = "bogus": must be caller, dialed or suppressed` */
+export function describeProblem(key: string, problem: ConfigProblem): string {
+  return `${key} field ${problem.field}${problem.value === undefined ? '' : ` = ${shownValue(problem.field, problem.value)}`}: ${problem.reason}`
+}
+
+/** A field's value for messages and logs: quoted, cut at 80 characters, the secret never shown, URL query values masked. */
 export function shownValue(field: string, value: string): string {
   if (field === 'secret') return `<hidden, ${value.length} characters>`
-  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value)
+  const shown = field === 'url' ? maskUrlTemplate(value) : value
+  return JSON.stringify(shown.length > 80 ? `${shown.slice(0, 80)}...` : shown)
+}
+
+/** A URL template for logs: like maskUrl, and whatever cannot be parsed loses everything after `?` and `@`. */
+export function maskUrlTemplate(template: string): string {
+  const masked = maskUrl(template)
+  if (masked !== '<invalid url>') return masked
+  return template.replace(/\/\/[^/@]*@/, '//').replace(/\?.*$/s, (query) => `?<${query.length - 1}>`)
 }
 
 /** Every field the hash may hold, for `config validate` warnings about the rest. */
@@ -102,89 +134,88 @@ export const FIELD_DEFAULTS: Readonly<Record<(typeof CONFIG_FIELDS)[number], str
   on_failure: '[] (hand back to the dialplan)',
 }
 
-export interface ConfigRules {
-  /** Applications on_success / on_failure may run. */
-  readonly allowedApps: ReadonlySet<string>
-}
+/** What the operator allows a config to choose from (settings). */
+export type ConfigRules = StepPolicy
 
 type Hash = Readonly<Record<string, string>>
 
-/** Validates every field; the first problem found is returned. */
+/** Validates every field; all problems found are reported. */
 export function parseWebhookConfig(key: string, name: string, hash: Hash, rules: ConfigRules): WebhookConfig | ConfigError {
-  const fail = (field: string, reason: string): ConfigError => new ConfigError(key, field, hash[field], reason)
+  const problems: ConfigProblem[] = []
+  const fail = (field: string, reason: string): void => {
+    problems.push({ field, value: hash[field], reason })
+  }
   const text = (field: string): string => (hash[field] ?? '').trim()
+  const checked = <T>(field: string, result: T | Error, fallback: T, unit = ''): T => {
+    if (!(result instanceof Error)) return result
+    fail(field, `${result.message}${unit}`)
+    return fallback
+  }
 
   const urlText = text('url')
-  if (urlText === '') return fail('url', 'is required')
-  const url = parseUrlTemplate(urlText)
-  if (url instanceof Error) return fail('url', url.message)
+  let url: UrlTemplate | undefined
+  if (urlText === '') fail('url', 'is required')
+  else if (/[\s\p{Cc}\p{Cf}]/u.test(urlText)) fail('url', 'may not contain spaces, tabs, line breaks or other control characters')
+  else {
+    const parsed = parseUrlTemplate(urlText)
+    if (parsed instanceof Error) fail('url', parsed.message)
+    else url = parsed
+  }
 
   const method = (text('method') || 'GET').toUpperCase()
-  if (method !== 'GET' && method !== 'POST') return fail('method', 'must be GET or POST')
+  if (method !== 'GET' && method !== 'POST') fail('method', 'must be GET or POST')
 
-  const timeoutMs = integer(text('timeout_ms'), 3000, 100, 60_000)
-  if (timeoutMs instanceof Error) return fail('timeout_ms', `${timeoutMs.message} (milliseconds)`)
+  const timeoutMs = checked('timeout_ms', integer(text('timeout_ms'), 3000, 100, 60_000), 3000, ' (milliseconds)')
 
   const secretText = hash['secret'] ?? ''
-  if (/[\r\n\0]/.test(secretText)) return fail('secret', 'may not contain line breaks or NUL')
+  if (/[\r\n\0]/.test(secretText)) fail('secret', 'may not contain line breaks or NUL')
 
   const callerId = (text('caller_id') || 'caller').toLowerCase()
-  if (callerId !== 'caller' && callerId !== 'dialed' && callerId !== 'suppressed') {
-    return fail('caller_id', 'must be caller, dialed or suppressed')
-  }
+  if (callerId !== 'caller' && callerId !== 'dialed' && callerId !== 'suppressed') fail('caller_id', 'must be caller, dialed or suppressed')
   const callerNameMode = (text('callername_mode') || 'webhook').toLowerCase()
   if (callerNameMode !== 'keep' && callerNameMode !== 'webhook' && callerNameMode !== 'prepend' && callerNameMode !== 'replace') {
-    return fail('callername_mode', 'must be keep, webhook, prepend or replace')
+    fail('callername_mode', 'must be keep, webhook, prepend or replace')
   }
   const callerNameText = hash['callername_text'] ?? ''
-  if (Array.from(callerNameText).length > 64) return fail('callername_text', 'is longer than 64 characters')
+  if (Array.from(callerNameText).length > 64) fail('callername_text', 'is longer than 64 characters')
 
-  const ivr = flag(text('ivr'))
-  if (ivr instanceof Error) return fail('ivr', ivr.message)
-  const ivrTimeoutSeconds = integer(text('ivr_timeout'), 5, 1, 300)
-  if (ivrTimeoutSeconds instanceof Error) return fail('ivr_timeout', `${ivrTimeoutSeconds.message} (seconds)`)
-  const ivrAttempts = integer(text('ivr_attempts'), 3, 1, 10)
-  if (ivrAttempts instanceof Error) return fail('ivr_attempts', ivrAttempts.message)
-  const ivrMinDigits = integer(text('ivr_min_digits'), 1, 1, 32)
-  if (ivrMinDigits instanceof Error) return fail('ivr_min_digits', ivrMinDigits.message)
-  const ivrMaxDigits = integer(text('ivr_max_digits'), 16, 1, 32)
-  if (ivrMaxDigits instanceof Error) return fail('ivr_max_digits', ivrMaxDigits.message)
-  if (ivrMaxDigits < ivrMinDigits) return fail('ivr_max_digits', `is below ivr_min_digits (${ivrMinDigits})`)
+  const ivr = checked('ivr', flag(text('ivr')), false)
+  const ivrTimeoutSeconds = checked('ivr_timeout', integer(text('ivr_timeout'), 5, 1, 300), 5, ' (seconds)')
+  const ivrAttempts = checked('ivr_attempts', integer(text('ivr_attempts'), 3, 1, 10), 3)
+  const ivrMinDigits = checked('ivr_min_digits', integer(text('ivr_min_digits'), 1, 1, 32), 1)
+  const ivrMaxDigits = checked('ivr_max_digits', integer(text('ivr_max_digits'), 16, 1, 32), 16)
+  if (ivrMaxDigits < ivrMinDigits) fail('ivr_max_digits', `is below ivr_min_digits (${ivrMinDigits})`)
   const ivrTerminator = hash['ivr_terminator'] === undefined ? '#' : text('ivr_terminator')
-  if (!/^[0-9*#]$/.test(ivrTerminator)) return fail('ivr_terminator', 'must be one key: 0-9, * or #')
+  if (!/^[0-9*#]$/.test(ivrTerminator)) fail('ivr_terminator', 'must be one key: 0-9, * or #')
 
   const messages: Record<string, string> = {}
   for (const field of ['ivr_start_message', 'ivr_error_message', 'ivr_timeout_message']) {
     const message = text(field)
-    const problem = message === '' ? undefined : playableProblem(message)
-    if (problem) return fail(field, problem)
+    const problem = message === '' ? undefined : soundValue(message, rules)
+    if (problem) fail(field, problem)
     messages[field] = message
   }
 
-  let destinations: RegExp | undefined
   const pattern = text('destinations')
-  if (pattern !== '') {
-    try {
-      destinations = new RegExp(`^(?:${pattern})$`)
-    } catch (error) {
-      return fail('destinations', `is not a valid regular expression: ${(error as Error).message}`)
-    }
+  const destinations = pattern === '' ? undefined : checked('destinations', compileDestinations(pattern), undefined)
+
+  const lists: Record<'on_success' | 'on_failure', Step[]> = { on_success: [], on_failure: [] }
+  for (const field of ['on_success', 'on_failure'] as const) {
+    const steps = parseStepList(hash[field], rules)
+    if (isStepProblems(steps)) for (const problem of steps) fail(field, problem.reason)
+    else lists[field] = steps
   }
 
-  const onSuccess = appList(hash['on_success'], rules)
-  if (onSuccess instanceof Error) return fail('on_success', onSuccess.message)
-  const onFailure = appList(hash['on_failure'], rules)
-  if (onFailure instanceof Error) return fail('on_failure', onFailure.message)
-
+  if (problems.length > 0 || url === undefined) return new ConfigError(key, problems)
   return {
     name,
     url,
     description: hash['description'] ?? '',
-    method,
+    method: method as 'GET' | 'POST',
     timeoutMs,
     secret: secretText === '' ? undefined : secretText,
-    callerId,
-    callerNameMode,
+    callerId: callerId as CallerIdMode,
+    callerNameMode: callerNameMode as CallerNameMode,
     callerNameText,
     ivr,
     ivrTimeoutSeconds,
@@ -196,32 +227,9 @@ export function parseWebhookConfig(key: string, name: string, hash: Hash, rules:
     ivrErrorMessage: messages['ivr_error_message'] ?? '',
     ivrTimeoutMessage: messages['ivr_timeout_message'] ?? '',
     destinations,
-    onSuccess,
-    onFailure,
+    onSuccess: lists.on_success,
+    onFailure: lists.on_failure,
   }
-}
-
-/** A JSON array of `"app args"` strings, every application on the allowed list. */
-export function appList(raw: string | undefined, rules: ConfigRules): AppStep[] | Error {
-  if (raw === undefined || raw.trim() === '') return []
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(raw)
-  } catch {
-    return new Error('is not valid JSON (expected an array like ["transfer 200 XML default"])')
-  }
-  if (!Array.isArray(parsed)) return new Error('must be a JSON array of "app args" strings')
-  const steps: AppStep[] = []
-  for (const entry of parsed) {
-    if (typeof entry !== 'string') return new Error(`entry ${JSON.stringify(entry)} is not a string`)
-    const step = parseAppStep(entry)
-    if (step instanceof Error) return step
-    if (!rules.allowedApps.has(step.app)) {
-      return new Error(`application ${step.app} is not allowed (allowed: ${[...rules.allowedApps].sort().join(', ')}; more via EXTRA_FALLBACK_APPS)`)
-    }
-    steps.push(step)
-  }
-  return steps
 }
 
 function integer(text: string, fallback: number, min: number, max: number): number | Error {

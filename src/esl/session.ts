@@ -37,6 +37,12 @@ export interface SessionOptions {
   readonly maxFrameBytes: number
   /** Output queued for a peer that stopped reading; beyond it the session is closed. */
   readonly maxPendingWriteBytes: number
+  /**
+   * FreeSWITCH answers every command at once (`+OK` for a sendmsg, the result
+   * of an api): a peer that leaves one unanswered this long is broken and the
+   * session is given up, so a silent peer cannot hold a call for ever.
+   */
+  readonly replyTimeoutMs: number
   readonly logger: Logger
 }
 
@@ -47,8 +53,12 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
   closeTimeoutMs: 2000,
   maxFrameBytes: DEFAULT_MAX_FRAME_BYTES,
   maxPendingWriteBytes: 1024 * 1024,
+  replyTimeoutMs: 10_000,
   logger: silentLogger,
 }
+
+/** Per session, how many lines of one kind of peer misbehaviour are logged before they are only counted. */
+const WARNINGS_PER_KIND = 3
 
 /** An absolute deadline (`Date.now()` milliseconds) for one operation. */
 export interface WaitOptions {
@@ -72,6 +82,9 @@ interface ReplyWaiter {
   settle: (result: ReplyMessage | EslError) => void
   settled: boolean
   timer: NodeJS.Timeout | undefined
+  /** When the command was written (for the reply watchdog). */
+  readonly sentAt: number
+  readonly command: string
 }
 
 interface ExecuteWaiter {
@@ -107,6 +120,10 @@ export class EslSession {
   private corked = false
   private readonly writeQueue: Buffer[] = []
   private queuedBytes = 0
+  /** One timer for the oldest unanswered command (replies come strictly in order). */
+  private replyWatchdog: NodeJS.Timeout | undefined
+  /** Peer misbehaviour seen, by kind, so a flood of junk costs a few log lines, not one each. */
+  private readonly warnings = new Map<string, number>()
 
   private constructor(
     private readonly socket: Socket,
@@ -311,7 +328,8 @@ export class EslSession {
     if (this.state === 'active') {
       const frame = exitCommand()
       if (!(frame instanceof EslError)) this.sendCommand(frame, undefined, () => {})
-      this.beginClosing(new EslError('disconnected', 'handed back to the dialplan'), false)
+      // Commands sent before `exit` are still answered, in order, before its `+OK bye`.
+      this.beginClosing(new EslError('disconnected', 'handed back to the dialplan'), false, { keepReplies: true })
     } else {
       this.close()
     }
@@ -326,7 +344,7 @@ export class EslSession {
 
   /** What the session still holds, for leak tests. */
   debugState(): { replies: number; executes: number; listeners: number; timers: number; queuedBytes: number } {
-    const timers = [this.connectTimer, this.graceTimer, this.closeTimer].filter((timer) => timer !== undefined)
+    const timers = [this.connectTimer, this.graceTimer, this.closeTimer, this.replyWatchdog].filter((timer) => timer !== undefined)
     return {
       replies: this.replies.length,
       executes: this.executes.size,
@@ -383,7 +401,7 @@ export class EslSession {
   private readonly onData = (chunk: Buffer): void => {
     const frames = this.parser.push(chunk)
     if (frames instanceof Error) {
-      this.log.warn({ err: frames.message, code: frames.code }, 'unframeable Event Socket input, closing')
+      this.log.warn({ err: frames.message.slice(0, 200), code: frames.code }, 'unframeable Event Socket input, closing')
       this.abandon(new EslError('protocol', frames.message))
       return
     }
@@ -407,7 +425,7 @@ export class EslSession {
         this.onDisconnectNotice(message.disposition)
         return
       case 'malformed':
-        this.log.warn({ reason: message.reason }, 'ignored an undecodable event')
+        this.warnOnce('malformed', { reason: message.reason.slice(0, 200) }, 'ignored an undecodable event')
         return
       case 'other':
         this.log.debug({ contentType: message.contentType }, 'ignored a frame')
@@ -418,10 +436,32 @@ export class EslSession {
   private onReply(message: ReplyMessage): void {
     const waiter = this.replies.shift()
     if (!waiter) {
-      this.log.warn({ kind: message.kind }, 'a reply arrived with no command waiting for it')
+      this.warnOnce('unexpected_reply', { kind: message.kind }, 'a reply arrived with no command waiting for it')
       return
     }
     this.settleReply(waiter, message)
+    this.armReplyWatchdog()
+  }
+
+  /** Logs the first few of each kind of peer misbehaviour; the rest are counted and summed up at the end. */
+  private warnOnce(kind: string, fields: Record<string, unknown>, message: string): void {
+    const seen = (this.warnings.get(kind) ?? 0) + 1
+    this.warnings.set(kind, seen)
+    if (seen <= WARNINGS_PER_KIND) this.log.warn(fields, seen === WARNINGS_PER_KIND ? `${message} (further ones are counted, not logged)` : message)
+  }
+
+  /** Gives the session up when the oldest command is left unanswered for replyTimeoutMs. */
+  private armReplyWatchdog(): void {
+    clearTimeout(this.replyWatchdog)
+    this.replyWatchdog = undefined
+    const oldest = this.replies[0]
+    if (!oldest || this.state === 'closed') return
+    const wait = Math.max(0, oldest.sentAt + this.options.replyTimeoutMs - Date.now())
+    this.replyWatchdog = setTimeout(() => {
+      this.replyWatchdog = undefined
+      this.log.warn({ command: oldest.command, ms: this.options.replyTimeoutMs }, 'FreeSWITCH left a command unanswered, closing')
+      this.abandon(new EslError('protocol', `no reply to ${oldest.command} within ${this.options.replyTimeoutMs} ms`))
+    }, wait)
   }
 
   private onChannelEvent(event: EslEvent): void {
@@ -497,11 +537,12 @@ export class EslSession {
   // ---- outbound ----
 
   private sendCommand(frame: Buffer, deadline: number | undefined, settle: (result: ReplyMessage | EslError) => void): void {
-    const waiter: ReplyWaiter = { settle, settled: false, timer: undefined }
+    const waiter: ReplyWaiter = { settle, settled: false, timer: undefined, sentAt: Date.now(), command: commandName(frame) }
     waiter.timer = this.deadlineTimer(deadline, () =>
       this.settleReply(waiter, new EslError('deadline', 'no reply before the deadline')),
     )
     this.replies.push(waiter)
+    if (this.replies.length === 1) this.armReplyWatchdog()
     this.write(frame)
   }
 
@@ -575,21 +616,25 @@ export class EslSession {
     waiter.settle(result)
   }
 
-  /** Ends every pending wait with `error`. Reply waiters stay queued so later replies still line up. */
-  private endAllWaits(error: EslError): void {
+  /**
+   * Ends every pending wait with `error`. Reply waiters stay queued so later
+   * replies still line up; with `keepReplies` they are left to their replies.
+   */
+  private endAllWaits(error: EslError, keepReplies = false): void {
     for (const id of [...this.executes.keys()]) this.finishExecute(id, error)
+    if (keepReplies) return
     for (const waiter of this.replies) this.settleReply(waiter, error)
   }
 
   /** Stops accepting commands and closes: FIN now (`fin`) or after FreeSWITCH's own close (exit). */
-  private beginClosing(reason: EslError, fin: boolean): void {
+  private beginClosing(reason: EslError, fin: boolean, options: { keepReplies?: boolean } = {}): void {
     if (this.state === 'closed') return
     this.endReason ??= reason
     if (this.state !== 'closing') {
       this.state = 'closing'
       if (!this.abortController.signal.aborted) this.abortController.abort(reason)
     }
-    this.endAllWaits(reason)
+    this.endAllWaits(reason, options.keepReplies)
     clearTimeout(this.graceTimer)
     this.graceTimer = undefined
     if (fin && !this.socket.destroyed && !this.socket.writableEnded) this.socket.end()
@@ -624,7 +669,10 @@ export class EslSession {
     clearTimeout(this.connectTimer)
     clearTimeout(this.graceTimer)
     clearTimeout(this.closeTimer)
-    this.connectTimer = this.graceTimer = this.closeTimer = undefined
+    clearTimeout(this.replyWatchdog)
+    this.connectTimer = this.graceTimer = this.closeTimer = this.replyWatchdog = undefined
+    const suppressed = [...this.warnings].filter(([, count]) => count > WARNINGS_PER_KIND)
+    if (suppressed.length > 0) this.log.warn(Object.fromEntries(suppressed), 'peer misbehaviour counted on this connection')
     this.writeQueue.length = 0
     this.queuedBytes = 0
     this.eventListeners.clear()
@@ -638,4 +686,11 @@ export class EslSession {
       reason: reason.code,
     })
   }
+}
+
+/** The command a frame carries (`sendmsg`, `api uuid_setvar_multi`...), for logs: never its arguments. */
+function commandName(frame: Buffer): string {
+  const line = frame.subarray(0, Math.min(frame.length, 64)).toString('latin1').split('\n', 1)[0] ?? ''
+  const [verb, second] = line.split(' ')
+  return verb === 'api' || verb === 'bgapi' ? `${verb} ${second ?? ''}`.trim() : (verb ?? '')
 }

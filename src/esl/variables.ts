@@ -3,14 +3,17 @@
  * stores values without variable expansion (a `set` expands its value twice,
  * so `\${...}` still runs; see transcript J3a). Its argument is still split by
  * FreeSWITCH's string separator, which treats `;` as the delimiter, pairs of
- * quotes as grouping, backslash as an escape, and strips outer spaces. So a
- * value goes out only if none of that can touch it, and never with `$`, so it
- * stays inert even when a later dialplan step expands `${that_variable}`.
+ * quotes as grouping, backslash as an escape, and strips outer spaces. And a
+ * value the router writes may later be referenced anywhere (`${webhook_*}` in
+ * a config step, the operator's dialplan): expansion is recursive (K3), so it
+ * must mean nothing in ANY argument, a dial string included. So a value goes
+ * out only without `$`, quotes, escapes, `;`, block brackets, leg separators,
+ * `^` or control characters.
  */
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
-// Characters FreeSWITCH would interpret in a uuid_setvar_multi value or a later expansion.
-const UNSAFE_IN_VALUE = /[\r\n\0;'"\\$]/
+// Characters FreeSWITCH would interpret in a uuid_setvar_multi value, an expansion or a dial string.
+const UNSAFE_IN_VALUE = /[\p{Cc}\p{Cf};'"\\$^{}[\]<>,|]/u
 const MAX_VALUE_BYTES = 4096
 
 export function isVariableName(name: string): boolean {
@@ -32,8 +35,10 @@ const SPACES = /[\s\p{Zs}]+/gu
 
 /**
  * Reduces untrusted text (a SIP display name, a webhook's answer) to printable
- * characters that FreeSWITCH treats as plain text, cut to `maxChars`
- * characters. Quotes become typographic ones so names like O'Brien survive.
+ * characters that mean nothing to FreeSWITCH in any argument, cut to
+ * `maxChars` characters: quotes become typographic ones (O'Brien survives),
+ * brackets of every kind become parentheses, separators (`,` `;` `|`) spaces,
+ * and `$`, `\` and `^` are dropped.
  */
 export function toInertText(text: string, maxChars: number): string {
   const cleaned = text
@@ -41,8 +46,10 @@ export function toInertText(text: string, maxChars: number): string {
     .replace(NOT_PRINTABLE, '')
     .replaceAll("'", '\u2019')
     .replaceAll('"', '\u201D')
-    .replaceAll(';', ',')
-    .replace(/[\\$]/g, '')
+    .replace(/[{[<]/g, '(')
+    .replace(/[}\]>]/g, ')')
+    .replace(/[,;|]/g, ' ')
+    .replace(/[\\$^]/g, '')
     .replace(SPACES, ' ')
     .trim()
   const chars = Array.from(cleaned)

@@ -203,7 +203,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const common = { timeout_ms: String(TIMEOUT_MS) }
     await h.configure('chaos-crm', { ...common, url: url('crm'), callername_mode: 'webhook', on_failure: onFailure })
     await h.configure('chaos-pin', { ...common, url: url('pin'), ivr: '1', ivr_timeout: '2', ivr_min_digits: '4', on_failure: onFailure })
-    await h.configure('chaos-tracking', { ...common, url: url('tracking'), on_success: `["bridge sofia/gateway/default/${COMPANY}"]`, on_failure: `["bridge sofia/gateway/default/${COMPANY}"]` })
+    await h.configure('chaos-tracking', { ...common, url: url('tracking'), on_success: `["bridge ${COMPANY}"]`, on_failure: `["bridge ${COMPANY}"]` })
     await h.configure('chaos-missed', { ...common, url: url('missed'), method: 'POST' })
     await h.configure('chaos-vip', { ...common, url: url('vip'), ivr: '1', destinations: '1[0-9]{3}', on_failure: onFailure })
     h.webhook.reply((request) => {

@@ -13,7 +13,7 @@ import { FreeSwitchClient, type FreeSwitchEventData } from 'esl-lite'
 import { pino } from 'pino'
 import { request } from 'undici'
 import { ConfigAdmin } from '../../src/config/admin.ts'
-import { DEFAULT_FALLBACK_APPS } from '../../src/config/applications.ts'
+import { DEFAULT_STEP_POLICY } from '../../src/steps/grammar.ts'
 import { connectRedis, type RedisClient } from '../../src/config/redis-connection.ts'
 import { untilAsync } from '../support/esl-harness.ts'
 
@@ -77,7 +77,7 @@ describe('against a real FreeSWITCH', { timeout: 120_000 }, () => {
     })
     events = new EventLog(client)
     redis = connectRedis({ kind: 'url', url: env('REDIS_URL', 'redis://redis:6379') }, { offlineQueue: true })
-    configs = new ConfigAdmin(redis, 'webhook:', { allowedApps: DEFAULT_FALLBACK_APPS })
+    configs = new ConfigAdmin(redis, 'webhook:', { ...DEFAULT_STEP_POLICY, transferContexts: new Set(['default', 'compose-targets']) })
     await configs.replace('crm', { url: `${WEBHOOK}/crm?callerid={callerid}&did={did}`, secret: SECRET, callername_mode: 'webhook' })
     await configs.replace('pin', {
       url: `${WEBHOOK}/pin?code={code}`,

@@ -61,11 +61,11 @@ describe('outcome reasons in the channel variables', () => {
   })
 
   it('ok without a destination: on_success runs, then the call is handed back', async () => {
-    await h.configure('ok-list', { url: h.webhook.url('/ok'), on_success: '["playback ivr/thanks.wav", "set thanked=yes"]' })
+    await h.configure('ok-list', { url: h.webhook.url('/ok'), on_success: '["playback ivr/thanks.wav", "set call_timeout=25"]' })
     h.webhook.reply({ body: 'status=ACK' })
     const { call, result, summary } = await h.call({ variables: { webhook: 'ok-list' } })
     assert.deepEqual(apps(call), ['playback', 'set'])
-    assert.equal(call.variable('thanked'), 'yes')
+    assert.equal(call.variable('call_timeout'), '25')
     assert.equal(result.disposition, 'handed-back')
     assert.equal(summary.disposition, 'handed-back')
     assert.deepEqual(outcomeOf(call), {
@@ -189,10 +189,12 @@ describe('outcome reasons in the channel variables', () => {
   })
 
   it('bridge_failed: a bridge in the failure list gets continue_on_fail too', async () => {
-    await h.configure('busy-twice', { url: h.webhook.url('/busy'), on_failure: '["bridge sofia/gateway/backup/+31209999999", "playback ivr/busy.wav"]' })
+    await h.configure('busy-twice', { url: h.webhook.url('/busy'), on_failure: '["bridge +31209999999", "playback ivr/busy.wav"]' })
     h.webhook.reply({ body: 'status=ACK&destination=%2B31201112222' })
     const { call, result } = await h.call({ variables: { webhook: 'busy-twice' }, bridge: [{ fail: 'NO_ANSWER' }, { fail: 'USER_BUSY' }] })
     assert.deepEqual(apps(call), ['bridge', 'bridge', 'playback'])
+    // The step's destination is dialled through DIAL_E164, like a webhook's.
+    assert.equal(call.bridges[1]?.dialString, 'sofia/gateway/default/+31209999999')
     assert.equal(result.disposition, 'handed-back')
     assert.equal(outcomeOf(call).webhook_bridge_cause, 'NO_ANSWER')
   })

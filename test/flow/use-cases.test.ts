@@ -93,7 +93,7 @@ describe('use cases', () => {
   })
 
   it('call tracking: the URL is hit, then the call goes to the company number whether the webhook answers or fails', async () => {
-    const toCompany = JSON.stringify([`bridge sofia/gateway/default/${COMPANY}`])
+    const toCompany = JSON.stringify([`bridge ${COMPANY}`])
     await h.configure('tracking', { url: h.webhook.url('/hit?campaign=spring&did={did}'), on_success: toCompany, on_failure: toCompany })
     for (const reply of [{ body: 'status=ACK' }, { status: 503, body: 'down' }]) {
       h.webhook.reply(reply)

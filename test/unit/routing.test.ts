@@ -4,14 +4,14 @@ import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import { outcomeVariables } from '../../src/call/outcome.ts'
 import { calleeDisplayName, classifyDestination, dialString, presentableNumber } from '../../src/call/routing.ts'
-import { DEFAULT_FALLBACK_APPS } from '../../src/config/applications.ts'
+import { DEFAULT_STEP_POLICY } from '../../src/steps/grammar.ts'
 import { ConfigError, parseWebhookConfig, type WebhookConfig } from '../../src/config/webhook-config.ts'
 import { unsafeValueReason } from '../../src/esl/variables.ts'
 
 const DIAL = { dialE164: 'sofia/gateway/default/{number}', dialExtension: 'user/{number}@${domain_name}' }
 
 function config(hash: Record<string, string>): WebhookConfig {
-  const parsed = parseWebhookConfig('webhook:t', 't', { url: 'https://x.example/', ...hash }, { allowedApps: DEFAULT_FALLBACK_APPS })
+  const parsed = parseWebhookConfig('webhook:t', 't', { url: 'https://x.example/', ...hash }, DEFAULT_STEP_POLICY)
   if (parsed instanceof ConfigError) throw parsed
   return parsed
 }
@@ -112,7 +112,8 @@ describe('outcome variables', () => {
       attempts: 2,
       bridgeCause: 'USER_BUSY',
     })
-    assert.equal(variables['webhook_callername'], 'A,B {x}')
+    assert.equal(variables['webhook_callername'], 'A B (x)')
+    assert.equal(variables['webhook_destination'], '+31502102544')
     assert.equal(variables['webhook_latency_ms'], '42')
     assert.equal(variables['webhook_code'], '12#')
     assert.equal(variables['webhook_bridge_cause'], 'USER_BUSY')

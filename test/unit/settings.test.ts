@@ -23,7 +23,19 @@ describe('settings', () => {
     assert.deepEqual(settings.defaultOnFailure, [])
     assert.ok(!settings.webhookAllowNets.allows('127.0.0.1'))
     assert.equal(settings.httpPort, 9464)
+    // Metrics name webhooks and origins: not on every interface unless the operator says so.
+    assert.equal(settings.httpHost, '127.0.0.1')
     assert.equal(settings.logLevel, 'info')
+    assert.deepEqual([...settings.stepPolicy.transferContexts], ['default'])
+    assert.deepEqual([...settings.stepPolicy.extraApps, ...settings.stepPolicy.extraVariables, ...settings.stepPolicy.bridgeEndpoints, ...settings.stepPolicy.soundDirs], [])
+  })
+
+  it('never shows a Redis password in an error, and never throws on a malformed one', () => {
+    for (const url of ['http://user:hunter2@host:6379', 'redis://user:hun%ter2@host', 'redis://:hunter2@host:6379/not-a-db', 'redis://u:hunter2@[::1', 'redis://u:%E0%A4%A@host']) {
+      const result = loadSettings({ REDIS_URL: url })
+      assert.ok(result instanceof SettingError, url)
+      assert.ok(!result.message.includes('hunter2') && !result.message.includes('%E0'), result.message)
+    }
   })
 
   it('reads every variable, and a --flag wins over it', () => {
@@ -78,7 +90,14 @@ describe('settings', () => {
     [{ REDIS_SENTINELS: 'nohost' }, [], /^REDIS_SENTINELS: "nohost" is not host:port/],
     [{ REDIS_SENTINELS: 'a:1', REDIS_CLUSTER: 'b:2' }, [], /^REDIS_CLUSTER: cannot be combined/],
     [{ DIAL_E164: 'sofia/gateway/x/' }, [], /^DIAL_E164: .* has no \{number\}/],
-    [{ DEFAULT_ON_FAILURE: '["system reboot"]' }, [], /^DEFAULT_ON_FAILURE: application system is not allowed/],
+    [{ DEFAULT_ON_FAILURE: '["system reboot"]' }, [], /^DEFAULT_ON_FAILURE: step 1 "system reboot": application system is not allowed/],
+    [{ DEFAULT_ON_FAILURE: '["set api_hangup_hook=system reboot"]' }, [], /^DEFAULT_ON_FAILURE: .*hook variable/],
+    [{ TRANSFER_CONTEXTS: 'default,bad context' }, [], /^TRANSFER_CONTEXTS: "bad context" is not a context name/],
+    [{ EXTRA_BRIDGE_ENDPOINTS: 'sofia/gateway/backup/' }, [], /^EXTRA_BRIDGE_ENDPOINTS: .*\{number\} once/],
+    [{ EXTRA_SOUND_DIRS: 'relative/dir' }, [], /^EXTRA_SOUND_DIRS: .*absolute/],
+    [{ EXTRA_STEP_VARIABLES: 'not a name' }, [], /^EXTRA_STEP_VARIABLES:/],
+    [{ REDIS_URL: 'http://user:hunter2@host:6379' }, [], /^REDIS_URL: "http:\/\/\*\*\*@host:6379": use redis:\/\//],
+    [{ REDIS_URL: 'redis://user:pa%ss@host:6379' }, [], /^REDIS_URL: "redis:\/\/\*\*\*@host:6379": the user name or password has a "%"/],
     [{ EXTRA_FALLBACK_APPS: 'lua,Bad-Name' }, [], /^EXTRA_FALLBACK_APPS:/],
     [{ LOG_LEVEL: 'loud' }, [], /^LOG_LEVEL:/],
     [{}, ['--no-such-flag', '1'], /^--no-such-flag: unknown option/],
@@ -95,6 +114,7 @@ describe('settings', () => {
 
   it('EXTRA_FALLBACK_APPS opens the list', () => {
     assert.deepEqual(load({ EXTRA_FALLBACK_APPS: 'lua', DEFAULT_ON_FAILURE: '["lua missed.lua"]' }).defaultOnFailure, [{ app: 'lua', args: 'missed.lua' }])
+    assert.deepEqual(load({ DEFAULT_ON_FAILURE: '["bridge 200"]' }).defaultOnFailure, [{ app: 'bridge', args: '200', bridge: { variables: [], target: { kind: 'extension', number: '200' } } }])
   })
 
   it('every setting has a flag', () => {

@@ -12,8 +12,9 @@ describe('inert text for channel variables', () => {
 
   it('removes what FreeSWITCH would interpret and keeps the name readable', () => {
     assert.equal(toInertText("O'Brien", 64), 'O\u2019Brien')
-    assert.equal(toInertText('${system rm -rf /}', 64), '{system rm -rf /}')
-    assert.equal(toInertText('a;b\\c"d', 64), 'a,bc\u201Dd')
+    assert.equal(toInertText('${system rm -rf /}', 64), '(system rm -rf /)')
+    assert.equal(toInertText('a;b\\c"d', 64), 'a bc\u201Dd')
+    assert.equal(toInertText('Doe, John [VIP] <x> {y} a|b ^^:c', 64), 'Doe John (VIP) (x) (y) a b :c')
     assert.equal(toInertText('line\r\nbreak\0nul\u202Ebidi', 64), 'line breaknulbidi')
     assert.equal(toInertText('  lots   of\tspace  ', 64), 'lots of space')
     assert.equal(toInertText('J\uFFFDr', 64), 'Jr')

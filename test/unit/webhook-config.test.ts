@@ -1,10 +1,10 @@
 /** A Redis hash, as redis-cli writes it, to a validated webhook config (SPEC 3). */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { DEFAULT_FALLBACK_APPS } from '../../src/config/applications.ts'
+import { DEFAULT_STEP_POLICY } from '../../src/steps/grammar.ts'
 import { ConfigError, parseWebhookConfig, type WebhookConfig } from '../../src/config/webhook-config.ts'
 
-const RULES = { allowedApps: DEFAULT_FALLBACK_APPS }
+const RULES = DEFAULT_STEP_POLICY
 const URL_FIELD = { url: 'https://crm.example.com/lookup?callerid={callerid}&did={did}' }
 
 function valid(hash: Record<string, string>): WebhookConfig {
@@ -113,17 +113,24 @@ describe('webhook config', () => {
     [{ ivr_attempts: '-1' }, 'ivr_attempts', /whole number/],
     [{ ivr_min_digits: '5', ivr_max_digits: '4' }, 'ivr_max_digits', /below ivr_min_digits/],
     [{ ivr_terminator: '##' }, 'ivr_terminator', /one key/],
-    [{ ivr_start_message: "it's.wav" }, 'ivr_start_message', /single quote/],
-    [{ ivr_error_message: '${system rm -rf /}' }, 'ivr_error_message', /API call/],
-    [{ ivr_timeout_message: 'a\nb.wav' }, 'ivr_timeout_message', /control character/],
-    [{ destinations: '(' }, 'destinations', /regular expression/],
+    [{ ivr_start_message: "it's.wav" }, 'ivr_start_message', /must be a sound name/],
+    [{ ivr_error_message: '${system rm -rf /}' }, 'ivr_error_message', /must be a sound name/],
+    [{ ivr_timeout_message: 'a\nb.wav' }, 'ivr_timeout_message', /must be a sound name/],
+    [{ ivr_start_message: '/etc/passwd' }, 'ivr_start_message', /absolute path is not allowed/],
+    [{ ivr_start_message: 'http://evil.example/x.wav' }, 'ivr_start_message', /no URLs/],
+    [{ ivr_start_message: '../../../etc/shadow' }, 'ivr_start_message', /must be a sound name/],
+    [{ destinations: '(' }, 'destinations', /not a valid pattern/],
+    [{ destinations: '(a)\\1' }, 'destinations', /no backreferences/],
+    [{ destinations: '\\d{1,1000}' }, 'destinations', /too complex/],
+    [{ url: 'https://crm.example.com/x?a=1\tb' }, 'url', /control characters/],
+    [{ url: 'https://crm.example.com/x\r\n?a=1' }, 'url', /control characters/],
     [{ on_success: 'transfer 200' }, 'on_success', /not valid JSON/],
     [{ on_failure: '{"app":"transfer"}' }, 'on_failure', /JSON array/],
     [{ on_failure: '[42]' }, 'on_failure', /not a string/],
     [{ on_failure: '["system rm -rf /"]' }, 'on_failure', /system is not allowed/],
     [{ on_failure: '["lua evil.lua"]' }, 'on_failure', /lua is not allowed/],
     [{ on_failure: '["Transfer 200"]' }, 'on_failure', /not an application name/],
-    [{ on_failure: '["transfer ${system(id)}"]' }, 'on_failure', /API call/],
+    [{ on_failure: '["transfer ${system(id)}"]' }, 'on_failure', /needs an extension/],
     [{ on_failure: '["log INFO a\\nb"]' }, 'on_failure', /control character/],
   ]
   for (const [hash, field, reason] of refusals) {
@@ -136,14 +143,13 @@ describe('webhook config', () => {
     })
   }
 
-  it('lets variables through in fallback arguments, but no API calls', () => {
-    assert.deepEqual(valid({ on_failure: '["transfer ${destination_number} XML $${default_context}"]' }).onFailure, [
-      { app: 'transfer', args: '${destination_number} XML $${default_context}' },
-    ])
+  it('lets outcome-variable references through in fallback arguments, nothing else', () => {
+    assert.deepEqual(valid({ on_failure: '["log INFO failed: ${webhook_reason}"]' }).onFailure, [{ app: 'log', args: 'INFO failed: ${webhook_reason}' }])
+    assert.match(invalid({ on_failure: '["transfer ${destination_number} XML $${default_context}"]' }).reason, /needs an extension/)
   })
 
   it('allows applications the operator added', () => {
-    const rules = { allowedApps: new Set([...DEFAULT_FALLBACK_APPS, 'lua']) }
+    const rules = { ...DEFAULT_STEP_POLICY, extraApps: new Set(['lua']) }
     const config = parseWebhookConfig('webhook:x', 'x', { ...URL_FIELD, on_failure: '["lua notify.lua"]' }, rules)
     assert.ok(!(config instanceof ConfigError))
   })
