@@ -11,6 +11,7 @@ import { connectRedis, watchConnection, type RedisClient } from './config/redis-
 import type { ConfigSource } from './config/source.ts'
 import { ConfigStore } from './config/store.ts'
 import { EslServer } from './esl/server.ts'
+import type { SessionOptions } from './esl/session.ts'
 import type { Logger } from './logger.ts'
 import { OpsServer, type Readiness } from './ops/http-server.ts'
 import { Metrics } from './ops/metrics.ts'
@@ -27,6 +28,8 @@ export interface AppOptions {
   readonly redisStartWaitMs?: number
   /** Told about every finished call (tests). */
   readonly onCallDone?: (summary: CallSummary) => void
+  /** Event Socket session tuning (tests: short reply deadlines). */
+  readonly session?: Partial<SessionOptions>
 }
 
 export interface App {
@@ -64,6 +67,7 @@ export function createApp(options: AppOptions): App {
         rules: settings.stepPolicy,
         maxEntries: settings.cacheMaxEntries,
         logger,
+        onRemoved: (name) => metrics.forgetWebhook(name),
       })
     : undefined
   const configs = options.configs ?? (store as ConfigStore)
@@ -96,6 +100,7 @@ export function createApp(options: AppOptions): App {
     port: settings.eslPort,
     allow: settings.eslAllow,
     logger,
+    ...(options.session ? { session: options.session } : {}),
     onSession: async (session) => {
       const summary = await handleCall(session, callDependencies)
       if (!summary) return

@@ -5,28 +5,34 @@
  */
 import { readFileSync } from 'node:fs'
 import { ConfigAdmin, type FieldChange, type Hash, type Inspection } from '../config/admin.ts'
-import { loadRedisSettings, SettingError, type RedisSettings } from '../config/env.ts'
+import { loadRedisSettings, maskCredentials, SettingError, type RedisSettings } from '../config/env.ts'
 import { connectRedis, type RedisClient } from '../config/redis-connection.ts'
-import { CONFIG_FIELDS, FIELD_DEFAULTS, shownValue } from '../config/webhook-config.ts'
+import { CONFIG_FIELDS, describeProblem, FIELD_DEFAULTS, shownValue } from '../config/webhook-config.ts'
+import { terminalSafe, terminalSafeLines } from './terminal-text.ts'
 
 export const CONFIG_HELP = `Webhook configs in Redis (beside redis-cli):
   webhook-router config set NAME field=value [field=value ...]   validate, then write; "field=" removes a field
   webhook-router config get NAME [--json] [--show-secret]
   webhook-router config list
   webhook-router config rm NAME
-  webhook-router config validate [NAME]       check what is stored; exit code 1 on errors
-  webhook-router config export                every webhook as JSON on stdout
+  webhook-router config validate [NAME | --all]   check what is stored against the current rules, every problem
+                                              listed (run it before an upgrade); exit code 1 on errors
+  webhook-router config export [--show-secrets]   every webhook as JSON on stdout (secrets hidden unless asked)
   webhook-router config import FILE|- [--dry-run]   JSON as export writes it; nothing is written unless all validate
-Redis: REDIS_URL / REDIS_SENTINELS / REDIS_SENTINEL_NAME / REDIS_CLUSTER / REDIS_PREFIX / EXTRA_FALLBACK_APPS,
-or the matching flags (--redis-url ...).
+Redis: REDIS_URL / REDIS_SENTINELS / REDIS_SENTINEL_NAME / REDIS_CLUSTER / REDIS_PREFIX, and what configs may
+choose from: EXTRA_FALLBACK_APPS / EXTRA_STEP_VARIABLES / TRANSFER_CONTEXTS / EXTRA_BRIDGE_ENDPOINTS /
+EXTRA_SOUND_DIRS; or the matching flags (--redis-url ...).
 `
+
+/** What `export` writes for a secret unless --show-secrets; `import` keeps the stored secret when it reads it. */
+export const HIDDEN_SECRET = '(hidden: export with --show-secrets)'
 
 interface Output {
   out(text: string): void
   err(text: string): void
 }
 
-const OWN_FLAGS = new Set(['--json', '--show-secret', '--dry-run'])
+const OWN_FLAGS = new Set(['--json', '--show-secret', '--show-secrets', '--dry-run', '--all'])
 
 interface Parsed {
   readonly positional: string[]
@@ -49,7 +55,9 @@ function parseArgs(argv: readonly string[]): Parsed {
   return { positional, flags, settingFlags }
 }
 
-export async function configCommand(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, io: Output, stdin: () => string): Promise<number> {
+export async function configCommand(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, rawIo: Output, stdin: () => string): Promise<number> {
+  // Everything printed may carry text from Redis: no control character reaches the terminal raw.
+  const io: Output = { out: (text) => rawIo.out(terminalSafeLines(text)), err: (text) => rawIo.err(terminalSafeLines(text)) }
   const { positional, flags, settingFlags } = parseArgs(argv)
   const [action, ...rest] = positional
   if (action === undefined) {
@@ -79,7 +87,7 @@ export async function configCommand(argv: readonly string[], env: Readonly<Recor
   try {
     return await run({ admin: new ConfigAdmin(redis, settings.redisPrefix, settings.stepPolicy), args: rest, flags, io, usage, stdin, settings })
   } catch (error) {
-    const message = (error as Error).message
+    const message = error instanceof Error ? error.message : String(error)
     io.err(lastError ? `webhook-router: cannot reach Redis at ${describeTarget(settings)}: ${lastError}\n` : `webhook-router: Redis ${describeTarget(settings)}: ${message}\n`)
     return 1
   } finally {
@@ -136,12 +144,12 @@ const ACTIONS: Record<string, ((context: Context) => Promise<number>) | undefine
       io.out(`${JSON.stringify({ name, key: admin.keyOf(name), status: inspection.status, ...(inspection.status === 'invalid' ? { error: inspection.error.message } : {}), fields }, null, 2)}\n`)
       return inspection.status === 'ok' ? 0 : 1
     }
-    const lines = [`${admin.keyOf(name)}: ${inspection.status === 'ok' ? 'valid' : `INVALID: ${inspection.error.message}`}`]
+    const lines = [`${terminalSafe(admin.keyOf(name))}: ${inspection.status === 'ok' ? 'valid' : `INVALID: ${terminalSafe(inspection.error.message)}`}`]
     for (const field of CONFIG_FIELDS) {
       const value = hash[field]
-      lines.push(`  ${field.padEnd(20)} ${value === undefined ? `${FIELD_DEFAULTS[field]} (default)` : shown(field, value)}`)
+      lines.push(`  ${field.padEnd(20)} ${value === undefined ? `${FIELD_DEFAULTS[field]} (default)` : terminalSafe(shown(field, value))}`)
     }
-    for (const field of inspection.unknownFields) lines.push(`  ${field.padEnd(20)} ${hash[field] ?? ''} (unknown field: ignored by the router)`)
+    for (const field of inspection.unknownFields) lines.push(`  ${terminalSafe(field).padEnd(20)} ${terminalSafe(hash[field] ?? '')} (unknown field: ignored by the router)`)
     io.out(`${lines.join('\n')}\n`)
     return inspection.status === 'ok' ? 0 : 1
   },
@@ -154,7 +162,7 @@ const ACTIONS: Record<string, ((context: Context) => Promise<number>) | undefine
       if (inspection.status === 'missing') continue
       const url = inspection.hash?.['url'] ?? ''
       const method = (inspection.hash?.['method'] ?? 'GET').toUpperCase()
-      rows.push(`${name.padEnd(24)} ${inspection.status === 'ok' ? 'ok     ' : 'INVALID'}  ${inspection.status === 'ok' ? `${method} ${url}` : inspection.error.message}`)
+      rows.push(terminalSafe(`${name.padEnd(24)} ${inspection.status === 'ok' ? 'ok     ' : 'INVALID'}  ${inspection.status === 'ok' ? `${method} ${url}` : inspection.error.message}`))
     }
     io.out(rows.length === 0 ? 'no webhooks\n' : `${rows.join('\n')}\n`)
     return 0
@@ -171,8 +179,8 @@ const ACTIONS: Record<string, ((context: Context) => Promise<number>) | undefine
     return 0
   },
 
-  async validate({ admin, args, io, usage }) {
-    if (args.length > 1) return usage('takes at most one NAME')
+  async validate({ admin, args, flags, io, usage }) {
+    if (args.length > 1 || (args.length === 1 && flags.has('--all'))) return usage('takes one NAME or --all')
     const names = args.length === 1 ? args : await admin.names()
     let failures = 0
     for (const name of names) {
@@ -184,11 +192,14 @@ const ACTIONS: Record<string, ((context: Context) => Promise<number>) | undefine
     return failures === 0 ? 0 : 1
   },
 
-  async export({ admin, io }) {
-    const all: Record<string, Hash> = {}
+  async export({ admin, flags, io }) {
+    // No prototype: a webhook named __proto__ is an ordinary entry, not a setter.
+    const all: Record<string, Hash> = Object.create(null) as Record<string, Hash>
     for (const name of await admin.names()) {
       const hash = await admin.read(name).catch(() => undefined)
-      if (hash) all[name] = hash
+      if (!hash) continue
+      if (hash['secret'] !== undefined && !flags.has('--show-secrets')) hash['secret'] = HIDDEN_SECRET
+      all[name] = hash
     }
     io.out(`${JSON.stringify(all, null, 2)}\n`)
     return 0
@@ -215,9 +226,19 @@ const ACTIONS: Record<string, ((context: Context) => Promise<number>) | undefine
         problems.push(`${name}: must be an object of string fields`)
         continue
       }
-      const error = admin.check(name, fields as Hash)
+      const hash: Hash = Object.assign(Object.create(null) as Hash, fields)
+      if (hash['secret'] === HIDDEN_SECRET) {
+        // An export without --show-secrets: keep the secret Redis holds now.
+        const stored = (await admin.read(name).catch(() => undefined))?.['secret']
+        if (stored === undefined) {
+          problems.push(`${name}: its secret is hidden in this file and none is stored: export with --show-secrets`)
+          continue
+        }
+        hash['secret'] = stored
+      }
+      const error = admin.check(name, hash)
       if (error) problems.push(error.message)
-      else entries.push([name, fields as Hash])
+      else entries.push([name, hash])
     }
     if (problems.length > 0) {
       io.err(`refused, nothing written:\n${problems.map((problem) => `  ${problem}\n`).join('')}`)
@@ -239,9 +260,11 @@ function report(inspection: Inspection, admin: ConfigAdmin, io: Output): number 
     io.out(`MISSING  ${admin.keyOf(inspection.name)} does not exist\n`)
     return 1
   }
-  for (const field of inspection.unknownFields) io.out(`warning  ${admin.keyOf(inspection.name)} has an unknown field ${JSON.stringify(field)}: the router ignores it\n`)
+  for (const field of inspection.unknownFields) io.out(`warning  ${terminalSafe(admin.keyOf(inspection.name))} has an unknown field ${terminalSafe(JSON.stringify(field))}: the router ignores it\n`)
   if (inspection.status === 'invalid') {
-    io.out(`INVALID  ${inspection.error.message}\n`)
+    // Every problem on its own line: what the config must change to load under the current rules.
+    io.out(`INVALID  ${terminalSafe(admin.keyOf(inspection.name))}\n`)
+    for (const problem of inspection.error.problems) io.out(`  - ${terminalSafe(describeProblem(admin.keyOf(inspection.name), problem))}\n`)
     return 1
   }
   io.out(`ok       ${admin.keyOf(inspection.name)}\n`)
@@ -255,7 +278,7 @@ function describeChange(change: FieldChange): string {
 
 function describeTarget(settings: RedisSettings): string {
   const target = settings.redis
-  if (target.kind === 'url') return target.url.replace(/\/\/[^@/]*@/, '//***@')
+  if (target.kind === 'url') return maskCredentials(target.url)
   if (target.kind === 'sentinel') return `sentinels ${target.sentinels.map((node) => `${node.host}:${node.port}`).join(',')} (${target.name})`
   return `cluster ${target.nodes.map((node) => `${node.host}:${node.port}`).join(',')}`
 }

@@ -42,4 +42,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   return 2
 }
 
-process.exitCode = await main(process.argv.slice(2))
+try {
+  process.exitCode = await main(process.argv.slice(2))
+} catch (error) {
+  // A bug or an unforeseen failure: one line for the operator, not a stack trace (which may quote settings).
+  process.stderr.write(`webhook-router: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exitCode = 1
+}

@@ -17,7 +17,7 @@ import { InvalidationListener } from './invalidation.ts'
 import { LruMap } from './lru.ts'
 import type { RedisClient } from './redis-connection.ts'
 import type { ConfigLookup, ConfigSource } from './source.ts'
-import { ConfigError, parseWebhookConfig, shownValue, WEBHOOK_NAME, type ConfigRules, type WebhookConfig } from './webhook-config.ts'
+import { ConfigError, describeProblem, parseWebhookConfig, shownValue, WEBHOOK_NAME, type ConfigRules, type WebhookConfig } from './webhook-config.ts'
 
 type Entry =
   | { readonly kind: 'found'; readonly config: WebhookConfig; readonly source: string; readonly refusedSource?: string }
@@ -43,6 +43,8 @@ export interface ConfigStoreOptions {
   readonly rules: ConfigRules
   readonly maxEntries: number
   readonly logger: Logger
+  /** Told when a cached webhook's config is deleted (metrics forget its series). */
+  readonly onRemoved?: (name: string) => void
 }
 
 export interface ConfigStoreStats {
@@ -180,7 +182,10 @@ export class ConfigStore implements ConfigSource {
   /** The cache entry for what Redis holds now, given what was cached before (the last valid version). */
   private toEntry(name: string, key: string, hash: Record<string, string>, previous: Entry | undefined): Entry {
     if (Object.keys(hash).length === 0) {
-      if (previous && previous.kind !== 'missing') this.log.info({ key }, 'webhook config removed')
+      if (previous && previous.kind !== 'missing') {
+        this.log.info({ key }, 'webhook config removed')
+        this.options.onRemoved?.(name)
+      }
       return { kind: 'missing' }
     }
     const source = fingerprint(hash)
@@ -196,16 +201,23 @@ export class ConfigStore implements ConfigSource {
       this.log.info({ key }, previous?.kind === 'found' ? 'webhook config updated' : 'webhook config loaded')
       return { kind: 'found', config: parsed, source }
     }
-    const problem = { key, field: parsed.field, value: parsed.value === undefined ? undefined : shownValue(parsed.field, parsed.value), reason: parsed.reason }
+    // The first problem as fields (what an alert rule reads), every problem in `problems`, values masked.
+    const problem = {
+      key,
+      field: parsed.field,
+      value: parsed.value === undefined ? undefined : shownValue(parsed.field, parsed.value),
+      reason: parsed.reason,
+      problems: parsed.problems.map((each) => describeProblem(key, each)),
+    }
     if (previous?.kind === 'found') {
       if (previous.refusedSource !== source) {
         this.stats.refused++
-        this.log.warn(problem, `webhook config edit refused, the last valid version keeps serving: ${parsed.message}`)
+        this.log.warn(problem, 'webhook config edit refused, the last valid version keeps serving')
       }
       return { ...previous, refusedSource: source }
     }
     this.stats.refused++
-    this.log.warn(problem, `webhook config invalid, calls take the failure path (config_invalid): ${parsed.message}`)
+    this.log.warn(problem, 'webhook config invalid, calls take the failure path (config_invalid)')
     return { kind: 'invalid', error: parsed, source }
   }
 

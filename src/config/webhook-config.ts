@@ -155,7 +155,8 @@ export function parseWebhookConfig(key: string, name: string, hash: Hash, rules:
   const urlText = text('url')
   let url: UrlTemplate | undefined
   if (urlText === '') fail('url', 'is required')
-  else if (/[\s\p{Cc}\p{Cf}]/u.test(urlText)) fail('url', 'may not contain spaces, tabs, line breaks or other control characters')
+  // Checked untrimmed: a URL parser drops tabs and line breaks silently, anywhere.
+  else if (/[\s\p{Cc}\p{Cf}]/u.test(urlText) || /[\p{Cc}\p{Cf}]/u.test(hash['url'] ?? '')) fail('url', 'may not contain spaces, tabs, line breaks or other control characters')
   else {
     const parsed = parseUrlTemplate(urlText)
     if (parsed instanceof Error) fail('url', parsed.message)

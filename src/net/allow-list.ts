@@ -3,6 +3,7 @@
  * used for the Event Socket peers and the webhook outbound guard.
  */
 import { BlockList, isIP } from 'node:net'
+import ipaddr from 'ipaddr.js'
 
 export interface AllowList {
   readonly entries: readonly string[]
@@ -44,10 +45,15 @@ export function parseAllowList(entries: readonly string[]): AllowList | Error {
   }
 }
 
-/** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) becomes `10.0.0.1`. */
+/** `::ffff:10.0.0.1` or `::ffff:a00:1` (an IPv4 peer on a dual-stack socket) becomes `10.0.0.1`. */
 export function unmapIpv4(address: string): string {
-  const match = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address)
-  return match?.[1] ?? address
+  if (!address.includes(':') || !/^::ffff:/i.test(address)) return address
+  try {
+    const parsed = ipaddr.IPv6.parse(address)
+    return parsed.isIPv4MappedAddress() ? parsed.toIPv4Address().toString() : address
+  } catch {
+    return address
+  }
 }
 
 /** True for 127.0.0.0/8, ::1 and localhost names. */

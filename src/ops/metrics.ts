@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { CallSummary } from '../call/flow.ts'
-import type { WebhookResult } from '../webhook/client.ts'
+import type { FailureReason, WebhookResult } from '../webhook/client.ts'
 import type { CircuitState } from '../webhook/circuit-breaker.ts'
 
 /** What the metrics read at scrape time. */
@@ -17,6 +17,7 @@ export interface MetricSources {
 }
 
 const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, 'half-open': 1, open: 2 }
+const WEBHOOK_OUTCOMES: ReadonlyArray<'ok' | FailureReason> = ['ok', 'http_error', 'http_timeout', 'bad_response', 'circuit_open', 'aborted']
 
 export class Metrics {
   readonly registry = new Registry()
@@ -106,6 +107,12 @@ export class Metrics {
     this.calls.inc({ result: summary.outcome.result, reason: summary.outcome.reason })
     this.dispositions.inc({ disposition: summary.disposition })
     if (summary.ivr && summary.outcome.attempts > 0) this.ivrAttempts.observe(summary.outcome.attempts)
+  }
+
+  /** Drops a deleted webhook's series, so their number follows the configs, not every name ever served. */
+  forgetWebhook(webhook: string): void {
+    for (const outcome of WEBHOOK_OUTCOMES) this.webhookRequests.remove({ webhook, outcome })
+    this.webhookLatency.remove({ webhook })
   }
 
   webhookDone(webhook: string, result: WebhookResult): void {

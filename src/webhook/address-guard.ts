@@ -5,40 +5,42 @@
  * never connect) and again to the socket's peer address once connected, for
  * every connection including those made for redirects.
  */
-import { BlockList, isIP } from 'node:net'
+import { isIP } from 'node:net'
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns'
 import type { LookupFunction } from 'node:net'
+import ipaddr from 'ipaddr.js'
 import type { AllowList } from '../net/allow-list.ts'
 import { unmapIpv4 } from '../net/allow-list.ts'
 
-const INTERNAL = new BlockList()
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  INTERNAL.addSubnet(network, prefix, 'ipv4')
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-  ['2001:db8::', 32],
-] as const) {
-  INTERNAL.addSubnet(network, prefix, 'ipv6')
+/**
+ * Only global unicast is public. ipaddr.js classifies every special range
+ * (loopback, private, link-local, carrier-grade NAT, unique-local,
+ * multicast, documentation, benchmarking, reserved, and the IPv6 forms that
+ * embed an IPv4 address: mapped, translated, NAT64 64:ff9b::/96 and
+ * 64:ff9b:1::/48, 6to4, Teredo); a well-kept table beats a hand-written list.
+ * On top of it: IPv6 outside 2000::/3, the only global unicast allocation
+ * (so the deprecated IPv4-compatible ::a.b.c.d, which the table calls
+ * unicast once written in hex, is internal too), and two ranges by hand.
+ */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3')
+const EXTRA_INTERNAL: ReadonlyArray<readonly [ipaddr.IPv4 | ipaddr.IPv6, number]> = [
+  // 6to4 relay anycast (RFC 3068, deprecated): forwards to an IPv4 address we cannot check.
+  ipaddr.parseCIDR('192.88.99.0/24'),
+  // Deprecated site-local, in case a version of the table calls it unicast.
+  ipaddr.parseCIDR('fec0::/10'),
+]
+
+/** True when `address` (a literal IPv4 or IPv6 address) is not on the public internet. */
+export function isInternalAddress(address: string): boolean {
+  let parsed: ipaddr.IPv4 | ipaddr.IPv6
+  try {
+    parsed = ipaddr.parse(address)
+  } catch {
+    return true
+  }
+  if (parsed.range() !== 'unicast') return true
+  if (parsed.kind() === 'ipv6' && !parsed.match(GLOBAL_UNICAST_V6)) return true
+  return EXTRA_INTERNAL.some(([network, bits]) => parsed.kind() === network.kind() && parsed.match(network, bits))
 }
 
 export class AddressRefusedError extends Error {
@@ -65,7 +67,7 @@ export function createAddressGuard(allowNets: AllowList): AddressGuard {
       const family = isIP(plain)
       if (family === 0) return false
       if (allowNets.allows(plain)) return true
-      return !INTERNAL.check(plain, family === 4 ? 'ipv4' : 'ipv6')
+      return !isInternalAddress(plain)
     },
   }
 }

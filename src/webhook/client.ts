@@ -7,7 +7,7 @@
  * sent. The body is always read or discarded so connections can be reused.
  */
 import { isIP } from 'node:net'
-import { Agent, buildConnector, interceptors, request, type Dispatcher } from 'undici'
+import { Agent, buildConnector, interceptors, type Dispatcher } from 'undici'
 import type { WebhookConfig } from '../config/webhook-config.ts'
 import { silentLogger, type Logger } from '../logger.ts'
 import type { AllowList } from '../net/allow-list.ts'
@@ -16,7 +16,7 @@ import { AddressRefusedError, createAddressGuard, guardedLookup, type AddressGua
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.ts'
 import { parseWebhookResponse, ResponseError, type WebhookAnswer } from './response.ts'
 import { signature } from './signing.ts'
-import { maskUrl, renderUrl, type TemplateValues } from './url-template.ts'
+import { maskUrl, renderUrl, requestTarget, type TemplateValues } from './url-template.ts'
 
 export const BODY_CAP_BYTES = 64 * 1024
 const MAX_REDIRECTS = 3
@@ -97,8 +97,9 @@ export class WebhookClient {
   /** Calls the webhook for one call; never throws. */
   async call(config: WebhookConfig, values: TemplateValues, context: CallContext): Promise<WebhookResult> {
     const started = performance.now()
-    const url = renderUrl(config.url, values)
-    const origin = new URL(url).origin
+    // What is requested and signed: the origin plus the path exactly as rendered.
+    const { origin, path } = requestTarget(renderUrl(config.url, values))
+    const url = `${origin}${path}`
     const log = context.logger
     const elapsed = (): number => Math.round(performance.now() - started)
     const finish = (result: WebhookResult): WebhookResult => {
@@ -135,7 +136,7 @@ export class WebhookClient {
     let result: WebhookResult
     try {
       for (let attempt = 1; ; attempt++) {
-        result = await this.attempt(url, config.method, headers, body, signal, elapsed)
+        result = await this.attempt(origin, path, config.method, headers, body, signal, elapsed)
         // One retry, only for a connection that failed before anything was sent, within the same deadline.
         if (attempt > 1 || signal.aborted || !failedBeforeSending(result)) break
         log.debug({ url: maskUrl(url) }, 'webhook connection failed before sending, retrying once')
@@ -154,7 +155,8 @@ export class WebhookClient {
   }
 
   private async attempt(
-    url: string,
+    origin: string,
+    path: string,
     method: 'GET' | 'POST',
     headers: Record<string, string>,
     body: string,
@@ -163,8 +165,10 @@ export class WebhookClient {
   ): Promise<WebhookResult> {
     let statusCode: number | undefined
     try {
-      const response = await request(url, {
-        dispatcher: this.dispatcher,
+      // dispatcher.request sends `path` as given; undici's request() would re-parse (and normalise) it.
+      const response = await this.dispatcher.request({
+        origin,
+        path,
         method,
         headers,
         ...(method === 'POST' ? { body } : {}),

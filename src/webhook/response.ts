@@ -2,6 +2,8 @@
  * Reads a webhook's answer: `status=ACK&destination=%2B31502102544&callername=ACME`
  * (form encoding, any content type) or a JSON object when the content type is
  * JSON. Keys and the status are case-insensitive; unknown keys are ignored.
+ * A known key given twice (in any letter case, in either form) makes the
+ * answer ambiguous, so it is refused rather than read one way or the other.
  */
 
 export type WebhookStatus = 'ACK' | 'NAK' | 'ERR'
@@ -26,6 +28,14 @@ export class ResponseError extends Error {
 }
 
 const STATUSES = new Set(['ACK', 'NAK', 'ERR'])
+const KNOWN_KEYS = new Set(['status', 'destination', 'callername'])
+
+/** Records a field; a known key seen before is an ambiguous answer. */
+function addField(fields: Map<string, string>, name: string, value: string | undefined): ResponseError | undefined {
+  if (fields.has(name)) return KNOWN_KEYS.has(name) ? new ResponseError('bad_response', `the answer gives ${name} more than once`) : undefined
+  if (value !== undefined) fields.set(name, value)
+  return undefined
+}
 
 /** Parses a complete response (status code, content type, body bytes). */
 export function parseWebhookResponse(statusCode: number, contentType: string, body: Buffer): WebhookAnswer | ResponseError {
@@ -60,14 +70,40 @@ function jsonFields(text: string): Map<string, string> | ResponseError {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return new ResponseError('bad_response', 'the JSON body is not an object')
   }
+  // JSON.parse keeps the last of two equal keys silently: look for them in the text itself.
+  const seen = new Set<string>()
+  for (const key of topLevelKeys(text).map((name) => name.toLowerCase())) {
+    if (seen.has(key) && KNOWN_KEYS.has(key)) return new ResponseError('bad_response', `the answer gives ${key} more than once`)
+    seen.add(key)
+  }
   const fields = new Map<string, string>()
   for (const [key, value] of Object.entries(parsed)) {
-    const name = key.toLowerCase()
-    if (fields.has(name)) continue
-    if (typeof value === 'string') fields.set(name, value)
-    else if (typeof value === 'number' && Number.isFinite(value)) fields.set(name, String(value))
+    const text = typeof value === 'string' ? value : typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined
+    const problem = addField(fields, key.toLowerCase(), text)
+    if (problem) return problem
   }
   return fields
+}
+
+/** The keys of a JSON object's top level, duplicates included (the text is known to parse). */
+function topLevelKeys(text: string): string[] {
+  const keys: string[] = []
+  let depth = 0
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]
+    if (char === '"') {
+      let end = i + 1
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1
+      if (depth === 1) {
+        let next = end + 1
+        while (next < text.length && /\s/.test(text[next] as string)) next++
+        if (text[next] === ':') keys.push(JSON.parse(text.slice(i, end + 1)) as string)
+      }
+      i = end
+    } else if (char === '{' || char === '[') depth++
+    else if (char === '}' || char === ']') depth--
+  }
+  return keys
 }
 
 function formFields(text: string): Map<string, string> | ResponseError {
@@ -81,9 +117,9 @@ function formFields(text: string): Map<string, string> | ResponseError {
     const value = decodeFormValue(rawValue)
     if (key === undefined || value === undefined) return new ResponseError('bad_response', 'malformed percent-encoding in the body')
     const name = key.trim().toLowerCase()
-    if (fields.has(name)) continue
     // A literal "+31..." destination means the number, not a space (a common webhook mistake).
-    fields.set(name, name === 'destination' && /^\+\d+$/.test(rawValue) ? rawValue : value)
+    const problem = addField(fields, name, name === 'destination' && /^\+\d+$/.test(rawValue) ? rawValue : value)
+    if (problem) return problem
   }
   return fields
 }

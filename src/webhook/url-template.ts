@@ -3,6 +3,10 @@
  * Every value is percent-encoded (encodeURIComponent), so caller-controlled
  * text can never change the URL's structure, and placeholders may not sit in
  * the scheme, host or port, so a caller can never choose where we connect.
+ * A value that would form a `.` or `..` path segment has its dots encoded, and
+ * the request goes out with the path exactly as rendered (no WHATWG
+ * normalisation), so a caller numbered `..` cannot climb to another path, and
+ * the signature covers what is sent.
  */
 
 export const PLACEHOLDERS = ['code', 'did', 'callerid', 'callername', 'uuid'] as const
@@ -11,20 +15,23 @@ export type TemplateValues = Readonly<Record<Placeholder, string>>
 
 export interface UrlTemplate {
   readonly source: string
-  readonly parts: ReadonlyArray<string | { readonly placeholder: Placeholder }>
+  readonly parts: ReadonlyArray<string | { readonly placeholder: Placeholder; readonly inPath: boolean }>
 }
 
 const KNOWN = new Set<string>(PLACEHOLDERS)
 
 /** Parses and checks a template; the error says what is wrong with it. */
 export function parseUrlTemplate(source: string): UrlTemplate | Error {
-  const parts: Array<string | { placeholder: Placeholder }> = []
+  const parts: Array<string | { placeholder: Placeholder; inPath: boolean }> = []
   let literal = ''
+  let inPath = true
   for (let i = 0; i < source.length; i++) {
     const char = source[i] as string
     if (char === '}') return new Error(`unmatched "}" at position ${i + 1}`)
     if (char !== '{') {
-      literal += char
+      if (char === '?' || char === '#') inPath = false
+      // Sent as written, so anything beyond printable ASCII is percent-encoded (UTF-8) here.
+      literal += char > '~' ? encodeURIComponent(char) : char
       continue
     }
     const close = source.indexOf('}', i)
@@ -33,7 +40,7 @@ export function parseUrlTemplate(source: string): UrlTemplate | Error {
     if (!KNOWN.has(name)) return new Error(`unknown placeholder {${name}} (known: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')})`)
     if (literal !== '') parts.push(literal)
     literal = ''
-    parts.push({ placeholder: name as Placeholder })
+    parts.push({ placeholder: name as Placeholder, inPath })
     i = close
   }
   if (literal !== '') parts.push(literal)
@@ -61,9 +68,27 @@ export function parseUrlTemplate(source: string): UrlTemplate | Error {
 export function renderUrl(template: UrlTemplate, values: TemplateValues): string {
   let url = ''
   for (const part of template.parts) {
-    url += typeof part === 'string' ? part : encodeURIComponent(values[part.placeholder])
+    if (typeof part === 'string') {
+      url += part
+      continue
+    }
+    const value = encodeURIComponent(values[part.placeholder])
+    // encodeURIComponent leaves dots alone; a whole "." or ".." segment would climb the path.
+    url += part.inPath && (value === '.' || value === '..') ? value.replaceAll('.', '%2E') : value
   }
   return url
+}
+
+/**
+ * Splits a rendered URL into the origin to connect to and the request target
+ * sent as it is (no dot-segment normalisation); a fragment is never sent.
+ */
+export function requestTarget(url: string): { origin: string; path: string } {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/[^/?#]*)([^#]*)/i.exec(url)
+  const authority = match?.[1] ?? url
+  const rest = match?.[2] ?? ''
+  const origin = new URL(authority).origin
+  return { origin, path: rest.startsWith('/') ? rest : `/${rest}` }
 }
 
 /** The URL for logs: no credentials, query values replaced by their length. */

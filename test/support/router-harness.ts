@@ -6,6 +6,7 @@ import { createApp, type App } from '../../src/app.ts'
 import type { CallSummary } from '../../src/call/flow.ts'
 import { loadSettings, SettingError, type Settings } from '../../src/config/env.ts'
 import type { RedisClient } from '../../src/config/redis-connection.ts'
+import type { SessionOptions } from '../../src/esl/session.ts'
 import { FreeSwitchSimulator, type SimCall, type SimCallOptions, type SimCallResult } from '../sim/simulator.ts'
 import { captureLogs, type CapturedLogs } from './log-capture.ts'
 import { RedisProcess, testClient } from './redis-server.ts'
@@ -22,6 +23,8 @@ export interface RouterHarnessOptions {
   readonly webhookTls?: { key: string; cert: string }
   /** How long the router waits for Redis before accepting calls (its default: 5 s). */
   readonly redisStartWaitMs?: number
+  /** Event Socket session tuning passed to the router. */
+  readonly session?: Partial<SessionOptions>
 }
 
 export interface PlacedCall {
@@ -46,6 +49,8 @@ export class RouterHarness {
     readonly logs: CapturedLogs,
     /** Where the operations endpoints answer. */
     readonly opsUrl: string,
+    /** The router's Event Socket port (for tests that play FreeSWITCH by hand). */
+    readonly eslPort: number,
   ) {}
 
   static async start(options: RouterHarnessOptions = {}): Promise<RouterHarness> {
@@ -68,13 +73,14 @@ export class RouterHarness {
       logger: logs.logger,
       ...(options.webhookCa ? { webhookCa: options.webhookCa } : {}),
       ...(options.redisStartWaitMs !== undefined ? { redisStartWaitMs: options.redisStartWaitMs } : {}),
+      ...(options.session ? { session: options.session } : {}),
       onCallDone: (summary) => harness?.recordSummary(summary),
     })
     const { esl, http } = await app.listen()
     const sim = new FreeSwitchSimulator({ host: '127.0.0.1', port: esl.port, timeScale: options.timeScale ?? 0.01 })
     const admin = testClient({ kind: 'url', url: redis.url })
     admin.on('error', () => {})
-    harness = new RouterHarness(app, settings, sim, redis, options.redis === undefined, admin, webhook, logs, http ? `http://127.0.0.1:${http.port}` : '')
+    harness = new RouterHarness(app, settings, sim, redis, options.redis === undefined, admin, webhook, logs, http ? `http://127.0.0.1:${http.port}` : '', esl.port)
     return harness
   }
 
