@@ -14,21 +14,16 @@ import { unmapIpv4 } from '../net/allow-list.ts'
 
 /**
  * Only global unicast is public. ipaddr.js classifies every special range
- * (loopback, private, link-local, carrier-grade NAT, unique-local,
- * multicast, documentation, benchmarking, reserved, and the IPv6 forms that
- * embed an IPv4 address: mapped, translated, NAT64 64:ff9b::/96 and
- * 64:ff9b:1::/48, 6to4, Teredo); a well-kept table beats a hand-written list.
- * On top of it: IPv6 outside 2000::/3, the only global unicast allocation
- * (so the deprecated IPv4-compatible ::a.b.c.d, which the table calls
- * unicast once written in hex, is internal too), and two ranges by hand.
+ * (loopback, private, link-local, carrier-grade NAT, unique-local, site-local,
+ * multicast, documentation, benchmarking, discard, reserved, the 6to4 relay,
+ * and the IPv6 forms that embed an IPv4 address: mapped, translated, NAT64
+ * 64:ff9b::/96 and 64:ff9b:1::/48, 6to4, Teredo); a well-kept table beats a
+ * hand-written list (test/unit/address-guard.test.ts pins every range). On top
+ * of it, IPv6 outside 2000::/3, the only global unicast allocation, is
+ * internal: the deprecated IPv4-compatible ::a.b.c.d written in hex
+ * (::7f00:1) is otherwise "unicast" to the table.
  */
 const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3')
-const EXTRA_INTERNAL: ReadonlyArray<readonly [ipaddr.IPv4 | ipaddr.IPv6, number]> = [
-  // 6to4 relay anycast (RFC 3068, deprecated): forwards to an IPv4 address we cannot check.
-  ipaddr.parseCIDR('192.88.99.0/24'),
-  // Deprecated site-local, in case a version of the table calls it unicast.
-  ipaddr.parseCIDR('fec0::/10'),
-]
 
 /** True when `address` (a literal IPv4 or IPv6 address) is not on the public internet. */
 export function isInternalAddress(address: string): boolean {
@@ -39,8 +34,7 @@ export function isInternalAddress(address: string): boolean {
     return true
   }
   if (parsed.range() !== 'unicast') return true
-  if (parsed.kind() === 'ipv6' && !parsed.match(GLOBAL_UNICAST_V6)) return true
-  return EXTRA_INTERNAL.some(([network, bits]) => parsed.kind() === network.kind() && parsed.match(network, bits))
+  return parsed.kind() === 'ipv6' && !parsed.match(GLOBAL_UNICAST_V6)
 }
 
 export class AddressRefusedError extends Error {

@@ -1,0 +1,34 @@
+/** The step grammar is one table: the docs show every application's form and every allowed variable. */
+import assert from 'node:assert/strict'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { OUTCOME_VARIABLE_NAMES } from '../../src/call/outcome.ts'
+import { APPLICATIONS } from '../../src/steps/grammar.ts'
+import { STEP_VARIABLES } from '../../src/steps/variables.ts'
+
+const ROOT = join(import.meta.dirname, '..', '..', '..')
+
+function docs(): string {
+  const dir = join(ROOT, 'docs')
+  const pages = existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.md')).map((name) => readFileSync(join(dir, name), 'utf8')) : []
+  // Markdown tables escape | as \\|.
+  return [readFileSync(join(ROOT, 'README.md'), 'utf8'), ...pages].join('\n').replaceAll('\\|', '|')
+}
+
+describe('step grammar documentation', () => {
+  const text = docs()
+  it('shows the accepted form of every application', () => {
+    for (const [name, application] of Object.entries(APPLICATIONS)) {
+      const shown = application.syntax.includes(' ') ? `\`${application.syntax}\`` : `\`${name}\``
+      assert.ok(text.includes(shown), `the docs show ${shown}`)
+    }
+  })
+
+  it('names every variable a step may set', () => {
+    for (const name of Object.keys(STEP_VARIABLES)) {
+      if ((OUTCOME_VARIABLE_NAMES as readonly string[]).includes(name)) continue
+      assert.ok(text.includes(`\`${name}\``), name)
+    }
+  })
+})
