@@ -87,3 +87,65 @@ describe('caller-ID presentation', () => {
     assert.equal(bridge.dialString, '{origination_privacy=screen+hide_name+hide_number,sip_cid_type=pid,sip_from_display=Anonymous}user/1001@example.com')
   })
 })
+
+describe('presentation on every path after an ACK (found on the real switch)', () => {
+  let h: RouterHarness
+  before(async () => {
+    h = await RouterHarness.start()
+  })
+  after(async () => h.close())
+
+  it('ACK without a destination, on_success bridges: the callee sees the webhook callername, not the caller name', async () => {
+    await h.configure('success-list', { url: h.webhook.url('/s'), on_success: '["bridge +31502102544"]' })
+    h.webhook.reply({ body: 'status=ACK&callername=Jan%20Jansen' })
+    const { call } = await h.call({ variables: { webhook: 'success-list' }, callerIdName: 'Jan Caller', callerIdNumber: '31612345678' })
+    assert.equal(call.bridges[0]?.dialString, 'sofia/gateway/default/+31502102544')
+    assert.equal(call.bridges[0]?.callee.callerIdName, 'Jan Jansen')
+    assert.equal(call.bridges[0]?.callee.callerIdNumber, '31612345678')
+  })
+
+  it("ACK without a destination and no list: the dialplan's own bridge after the hand-back shows it too", async () => {
+    await h.configure('handback', { url: h.webhook.url('/h'), caller_id: 'dialed', callername_mode: 'prepend', callername_text: 'CRM: ' })
+    h.webhook.reply({ body: 'status=ACK&callername=ACME' })
+    const { call, result } = await h.call({
+      variables: { webhook: 'handback' },
+      ...CALLER,
+      afterSocket: [['bridge', 'sofia/gateway/default/+31509999999']],
+    })
+    assert.equal(result.disposition, 'handed-back')
+    assert.deepEqual(call.dialplanApps.map(([app]) => app), ['bridge'])
+    assert.equal(call.bridges[0]?.callee.callerIdName, 'CRM: ACME')
+    assert.equal(call.bridges[0]?.callee.callerIdNumber, '31201234567')
+  })
+
+  it('ACK with a refused destination: the failure list bridges with the ACK presentation', async () => {
+    await h.configure('refused', { url: h.webhook.url('/r'), destinations: '\\+31\\d{9}', on_failure: '["bridge 1001"]' })
+    h.webhook.reply({ body: 'status=ACK&destination=%2B1900555&callername=Gold%20Customer' })
+    const { call, summary } = await h.call({ variables: { webhook: 'refused' }, ...CALLER, bridge: [{ answer: true }] })
+    assert.equal(summary.outcome.reason, 'bad_destination')
+    assert.equal(call.bridges[0]?.callee.callerIdName, 'Gold Customer')
+  })
+
+  it('a suppressed caller stays anonymous on a list bridge, with the real identity for P-Asserted-Identity towards a trunk', async () => {
+    await h.configure('private', { url: h.webhook.url('/p'), caller_id: 'suppressed', on_success: '["bridge +31502102544"]' })
+    h.webhook.reply({ body: 'status=ACK&callername=ACME' })
+    const { call } = await h.call({ variables: { webhook: 'private' }, ...CALLER })
+    const bridge = call.bridges[0]
+    assert.equal(
+      bridge?.dialString,
+      '{origination_caller_id_name=ACME,origination_caller_id_number=31612345678,origination_privacy=screen+hide_name+hide_number,sip_cid_type=pid,sip_from_display=Anonymous}sofia/gateway/default/+31502102544',
+    )
+    assert.equal(bridge?.callee.hideName, true)
+    assert.equal(bridge?.callee.hideNumber, true)
+    assert.equal(bridge?.callee.callerIdNumber, '31612345678')
+    assert.equal(call.variable('effective_caller_id_name'), 'Anonymous')
+  })
+
+  it('before an ACK (a failure) the caller keeps their own identity', async () => {
+    await h.configure('nak-list', { url: h.webhook.url('/n'), callername_mode: 'replace', callername_text: 'Replaced', on_failure: '["bridge +31502102544"]' })
+    h.webhook.reply({ body: 'status=NAK&callername=ACME' })
+    const { call } = await h.call({ variables: { webhook: 'nak-list' }, ...CALLER })
+    assert.equal(call.bridges[0]?.callee.callerIdName, 'Jan Jansen')
+    assert.equal(call.variable('effective_caller_id_name'), undefined)
+  })
+})
