@@ -22,7 +22,9 @@ import {
   myEventsCommand,
 } from './commands.ts'
 import { DEFAULT_MAX_FRAME_BYTES, FrameParser, type Frame } from './frame-parser.ts'
-import { toMessage, type EslEvent, type EslMessage } from './messages.ts'
+import { FrameWriter } from './frame-writer.ts'
+import { toMessage, type EslEvent } from './messages.ts'
+import { ReplyQueue, type ReplyMessage } from './reply-queue.ts'
 import { isVariableName, unsafeValueReason } from './variables.ts'
 
 export interface SessionOptions {
@@ -76,16 +78,6 @@ export interface SessionEnd {
   readonly reason: EslError['code']
 }
 
-type ReplyMessage = Extract<EslMessage, { kind: 'reply' | 'api' }>
-
-interface ReplyWaiter {
-  settle: (result: ReplyMessage | EslError) => void
-  settled: boolean
-  timer: NodeJS.Timeout | undefined
-  /** When the command was written (for the reply watchdog). */
-  readonly sentAt: number
-  readonly command: string
-}
 
 interface ExecuteWaiter {
   readonly app: string
@@ -97,7 +89,7 @@ export class EslSession {
   readonly remoteAddress: string
   private readonly options: SessionOptions
   private readonly parser: FrameParser
-  private readonly replies: ReplyWaiter[] = []
+  private readonly replies: ReplyQueue
   private readonly executes = new Map<string, ExecuteWaiter>()
   private readonly eventListeners = new Set<(event: EslEvent) => void>()
   private readonly hangupWaiters = new Set<(result: undefined | EslError) => void>()
@@ -116,12 +108,7 @@ export class EslSession {
   private connectTimer: NodeJS.Timeout | undefined
   private graceTimer: NodeJS.Timeout | undefined
   private closeTimer: NodeJS.Timeout | undefined
-  private writeBlocked = false
-  private corked = false
-  private readonly writeQueue: Buffer[] = []
-  private queuedBytes = 0
-  /** One timer for the oldest unanswered command (replies come strictly in order). */
-  private replyWatchdog: NodeJS.Timeout | undefined
+  private readonly writer: FrameWriter
   /** Peer misbehaviour seen, by kind, so a flood of junk costs a few log lines, not one each. */
   private readonly warnings = new Map<string, number>()
 
@@ -139,8 +126,15 @@ export class EslSession {
     this.endedPromise = new Promise((resolve) => {
       this.resolveEnded = resolve
     })
+    this.replies = new ReplyQueue(this.options.replyTimeoutMs, (command) => {
+      this.log.warn({ command, ms: this.options.replyTimeoutMs }, 'FreeSWITCH left a command unanswered, closing')
+      this.abandon(new EslError('protocol', `no reply to ${command} within ${this.options.replyTimeoutMs} ms`))
+    })
+    this.writer = new FrameWriter(socket, this.options.maxPendingWriteBytes, (queuedBytes) => {
+      this.log.warn({ queuedBytes }, 'FreeSWITCH stopped reading, closing')
+      this.abandon(new EslError('backpressure', 'output queue over its cap'))
+    })
     socket.on('data', this.onData)
-    socket.on('drain', this.onDrain)
     socket.on('error', this.onSocketError)
     socket.on('close', this.onSocketClose)
   }
@@ -344,13 +338,13 @@ export class EslSession {
 
   /** What the session still holds, for leak tests. */
   debugState(): { replies: number; executes: number; listeners: number; timers: number; queuedBytes: number } {
-    const timers = [this.connectTimer, this.graceTimer, this.closeTimer, this.replyWatchdog].filter((timer) => timer !== undefined)
+    const timers = [this.connectTimer, this.graceTimer, this.closeTimer].filter((timer) => timer !== undefined).length + (this.replies.watching ? 1 : 0)
     return {
-      replies: this.replies.length,
+      replies: this.replies.size,
       executes: this.executes.size,
       listeners: this.eventListeners.size + this.hangupWaiters.size,
-      timers: timers.length,
-      queuedBytes: this.queuedBytes,
+      timers,
+      queuedBytes: this.writer.queuedBytes,
     }
   }
 
@@ -434,13 +428,7 @@ export class EslSession {
   }
 
   private onReply(message: ReplyMessage): void {
-    const waiter = this.replies.shift()
-    if (!waiter) {
-      this.warnOnce('unexpected_reply', { kind: message.kind }, 'a reply arrived with no command waiting for it')
-      return
-    }
-    this.settleReply(waiter, message)
-    this.armReplyWatchdog()
+    if (!this.replies.answer(message)) this.warnOnce('unexpected_reply', { kind: message.kind }, 'a reply arrived with no command waiting for it')
   }
 
   /** Logs the first few of each kind of peer misbehaviour; the rest are counted and summed up at the end. */
@@ -448,20 +436,6 @@ export class EslSession {
     const seen = (this.warnings.get(kind) ?? 0) + 1
     this.warnings.set(kind, seen)
     if (seen <= WARNINGS_PER_KIND) this.log.warn(fields, seen === WARNINGS_PER_KIND ? `${message} (further ones are counted, not logged)` : message)
-  }
-
-  /** Gives the session up when the oldest command is left unanswered for replyTimeoutMs. */
-  private armReplyWatchdog(): void {
-    clearTimeout(this.replyWatchdog)
-    this.replyWatchdog = undefined
-    const oldest = this.replies[0]
-    if (!oldest || this.state === 'closed') return
-    const wait = Math.max(0, oldest.sentAt + this.options.replyTimeoutMs - Date.now())
-    this.replyWatchdog = setTimeout(() => {
-      this.replyWatchdog = undefined
-      this.log.warn({ command: oldest.command, ms: this.options.replyTimeoutMs }, 'FreeSWITCH left a command unanswered, closing')
-      this.abandon(new EslError('protocol', `no reply to ${oldest.command} within ${this.options.replyTimeoutMs} ms`))
-    }, wait)
   }
 
   private onChannelEvent(event: EslEvent): void {
@@ -537,47 +511,8 @@ export class EslSession {
   // ---- outbound ----
 
   private sendCommand(frame: Buffer, deadline: number | undefined, settle: (result: ReplyMessage | EslError) => void): void {
-    const waiter: ReplyWaiter = { settle, settled: false, timer: undefined, sentAt: Date.now(), command: commandName(frame) }
-    waiter.timer = this.deadlineTimer(deadline, () =>
-      this.settleReply(waiter, new EslError('deadline', 'no reply before the deadline')),
-    )
-    this.replies.push(waiter)
-    if (this.replies.length === 1) this.armReplyWatchdog()
-    this.write(frame)
-  }
-
-  private write(frame: Buffer): void {
-    if (this.socket.destroyed || this.socket.writableEnded) return
-    if (this.writeBlocked) {
-      this.writeQueue.push(frame)
-      this.queuedBytes += frame.length
-      if (this.queuedBytes > this.options.maxPendingWriteBytes) {
-        this.log.warn({ queuedBytes: this.queuedBytes }, 'FreeSWITCH stopped reading, closing')
-        this.abandon(new EslError('backpressure', 'output queue over its cap'))
-      }
-      return
-    }
-    // Frames written in the same tick (linger + myevents, variables + bridge) leave in one segment.
-    if (!this.corked) {
-      this.corked = true
-      this.socket.cork()
-      process.nextTick(this.uncork)
-    }
-    if (!this.socket.write(frame)) this.writeBlocked = true
-  }
-
-  private readonly uncork = (): void => {
-    this.corked = false
-    this.socket.uncork()
-  }
-
-  private readonly onDrain = (): void => {
-    this.writeBlocked = false
-    while (this.writeQueue.length > 0 && !this.writeBlocked) {
-      const frame = this.writeQueue.shift() as Buffer
-      this.queuedBytes -= frame.length
-      if (!this.socket.write(frame)) this.writeBlocked = true
-    }
+    this.replies.add(commandName(frame), deadline, settle, () => new EslError('deadline', 'no reply before the deadline'))
+    this.writer.write(frame)
   }
 
   // ---- completion and teardown ----
@@ -608,14 +543,6 @@ export class EslSession {
     waiter.resolve(result)
   }
 
-  private settleReply(waiter: ReplyWaiter, result: ReplyMessage | EslError): void {
-    if (waiter.settled) return
-    waiter.settled = true
-    clearTimeout(waiter.timer)
-    waiter.timer = undefined
-    waiter.settle(result)
-  }
-
   /**
    * Ends every pending wait with `error`. Reply waiters stay queued so later
    * replies still line up; with `keepReplies` they are left to their replies.
@@ -623,7 +550,7 @@ export class EslSession {
   private endAllWaits(error: EslError, keepReplies = false): void {
     for (const id of [...this.executes.keys()]) this.finishExecute(id, error)
     if (keepReplies) return
-    for (const waiter of this.replies) this.settleReply(waiter, error)
+    this.replies.endAll(error)
   }
 
   /** Stops accepting commands and closes: FIN now (`fin`) or after FreeSWITCH's own close (exit). */
@@ -664,20 +591,16 @@ export class EslSession {
     this.resolveReady(reason)
     this.endAllWaits(reason)
     for (const waiter of [...this.hangupWaiters]) waiter(this.hangupCauseValue === undefined ? reason : undefined)
-    for (const waiter of this.replies) clearTimeout(waiter.timer)
-    this.replies.length = 0
+    this.replies.clear()
     clearTimeout(this.connectTimer)
     clearTimeout(this.graceTimer)
     clearTimeout(this.closeTimer)
-    clearTimeout(this.replyWatchdog)
-    this.connectTimer = this.graceTimer = this.closeTimer = this.replyWatchdog = undefined
+    this.connectTimer = this.graceTimer = this.closeTimer = undefined
     const suppressed = [...this.warnings].filter(([, count]) => count > WARNINGS_PER_KIND)
     if (suppressed.length > 0) this.log.warn(Object.fromEntries(suppressed), 'peer misbehaviour counted on this connection')
-    this.writeQueue.length = 0
-    this.queuedBytes = 0
+    this.writer.release()
     this.eventListeners.clear()
     this.socket.off('data', this.onData)
-    this.socket.off('drain', this.onDrain)
     this.socket.off('close', this.onSocketClose)
     // 'error' stays attached: a late error on a destroyed socket must not become an uncaught exception.
     this.resolveEnded({
