@@ -144,6 +144,11 @@ export class SimChannel {
     else this.profile.splice(anchor + 1, 0, [field, value])
   }
 
+  removeProfileValue(field: string): void {
+    const index = this.profile.findIndex(([name]) => name === field)
+    if (index !== -1) this.profile.splice(index, 1)
+  }
+
   get up(): boolean {
     return this.hangupCause === undefined
   }

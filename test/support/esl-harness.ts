@@ -3,6 +3,7 @@ import { EslServer } from '../../src/esl/server.ts'
 import type { EslSession, SessionOptions } from '../../src/esl/session.ts'
 import { parseAllowList } from '../../src/net/allow-list.ts'
 import { FreeSwitchSimulator } from '../sim/simulator.ts'
+import { TEST_SWITCH } from './test-switch.ts'
 
 export interface Harness {
   readonly server: EslServer
@@ -31,7 +32,7 @@ export async function startHarness(
     },
   })
   const address = await server.listen()
-  const sim = new FreeSwitchSimulator({ host: '127.0.0.1', port: address.port, timeScale: options.timeScale ?? 0.01 })
+  const sim = new FreeSwitchSimulator({ host: '127.0.0.1', port: address.port, timeScale: options.timeScale ?? 0.01, ...TEST_SWITCH })
   return {
     server,
     sim,
