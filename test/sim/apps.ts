@@ -6,6 +6,7 @@
 import { bridge, type BridgeRecord } from './bridge.ts'
 import type { EventHeaders, SimChannel } from './channel.ts'
 import { separateString } from './fs-strings.ts'
+import { isSip, sipAnswered, sipEarlyMedia } from './sip-media.ts'
 import type { HookMoment } from './hooks.ts'
 import type { BridgeOutcome, DtmfInput, SwitchDirectory } from './options.ts'
 import type { VariableValue } from './variable-store.ts'
@@ -51,15 +52,15 @@ function baseSet(context: AppContext, assignment: string): string | undefined {
   return name
 }
 
-/** A SIP channel negotiates media first: CHANNEL_PROGRESS_MEDIA comes before CHANNEL_ANSWER (10, J5). */
-function isSip(channel: SimChannel): boolean {
-  return channel.profileValue('Source') === 'mod_sofia'
-}
-
 export async function answer(context: AppContext): Promise<void> {
   const channel = context.channel
   if (channel.answerState === 'answered') return
+  // A SIP channel negotiates media first: CHANNEL_PROGRESS_MEDIA comes before CHANNEL_ANSWER (10, J5).
   if (channel.answerState === 'ringing' && isSip(channel)) await preAnswer(context)
+  if (isSip(channel)) {
+    sipAnswered(channel)
+    if (channel.sip) channel.sip.ackPending = true
+  }
   channel.times.answered = channel.identity.now()
   channel.answerState = 'answered'
   context.emit('CHANNEL_ANSWER')
@@ -73,9 +74,10 @@ export async function preAnswer(context: AppContext): Promise<void> {
   if (channel.answerState !== 'ringing') return
   channel.times.progressMedia = channel.identity.now()
   channel.answerState = 'early'
+  if (isSip(channel)) sipEarlyMedia(channel)
+  channel.vars.set('endpoint_disposition', 'EARLY MEDIA')
   context.emit('CHANNEL_PROGRESS_MEDIA')
   channel.callState = 'EARLY'
-  channel.vars.set('endpoint_disposition', 'EARLY MEDIA')
   context.runHooks(channel.vars.list(), 'pre_answer', 'caller')
   context.runHooks(channel.vars.list(), 'media', 'caller')
 }
@@ -146,7 +148,8 @@ async function readDigits(
     await context.wait(timeoutMs)
   } else {
     for (const key of keys) {
-      context.emit('DTMF', { post: [['DTMF-Digit', key], ['DTMF-Duration', '2000'], ['DTMF-Source', source]] })
+      // RFC 2833 carries the duration in whole packets: 2000 samples arrive as 2080 (10).
+      context.emit('DTMF', { post: [['DTMF-Digit', key], ['DTMF-Duration', source === 'RTP' ? '2080' : '2000'], ['DTMF-Source', source]] })
       context.dtmfPressed(key)
       if (terminators.includes(key)) {
         terminator = key

@@ -9,7 +9,8 @@ import type { AppContext } from './apps.ts'
 import { newUuid, type EventHeaders, type Profile, type SimChannel } from './channel.ts'
 import { parseDialString, type DialLeg, type DialString } from './dial-string.ts'
 import { resolveEndpoint, type Target } from './endpoints.ts'
-import { text } from './fs-strings.ts'
+import { Q850, text } from './fs-strings.ts'
+import { sipPeerMedia } from './sip-media.ts'
 import type { BridgeOutcome } from './options.ts'
 
 /** What the callee's leg carried: caller-ID name/number and privacy (text). */
@@ -127,6 +128,61 @@ function calleeVariables(callerVars: SimChannel['vars'], leg: Plan): Array<reado
   return [...inherited, ...leg.variables]
 }
 
+/**
+ * The caller's profile shows who answered (or rang): the callee's number; over SIP also as the
+ * name, the fields added in FreeSWITCH's profile order if the caller's SIP profile had none (J5).
+ */
+function showCallee(channel: SimChannel, target: Target): void {
+  if (target.source === 'mod_sofia') channel.setProfileValue('Callee-ID-Name', target.calleeNumber, 'Orig-Caller-ID-Number')
+  channel.setProfileValue('Callee-ID-Number', target.calleeNumber, 'Callee-ID-Name')
+}
+
+/**
+ * The answering leg's caller profile, shown as Other-Leg-*. A loopback leg is a new
+ * inbound channel of its own (04a); a sofia leg clones the caller's profile, so it keeps
+ * the caller's SIP fields, dialplan and context (J5).
+ */
+function peerProfile(channel: SimChannel, target: Target, winner: Plan, now: number): Profile {
+  const sofia = target.source === 'mod_sofia'
+  const caller = (field: string): Profile => {
+    const value = channel.profile.find(([name]) => name === field)?.[1]
+    return value === undefined ? [] : [[field, value]]
+  }
+  return [
+    ['Direction', 'outbound'],
+    ['Logical-Direction', sofia ? channel.profileValue('Logical-Direction') || 'inbound' : target.logicalDirection],
+    ...(sofia ? caller('Username') : []),
+    ['Dialplan', sofia ? channel.profileValue('Dialplan') || 'XML' : 'xml'],
+    ['Caller-ID-Name', winner.callee.callerIdName],
+    ['Caller-ID-Number', winner.callee.callerIdNumber],
+    ['Orig-Caller-ID-Name', channel.profileValue('Caller-ID-Name')],
+    ['Orig-Caller-ID-Number', channel.profileValue('Caller-ID-Number')],
+    ['Callee-ID-Name', sofia ? target.calleeNumber : 'Outbound Call'],
+    ['Callee-ID-Number', target.calleeNumber],
+    ...(sofia ? caller('Network-Addr') : []),
+    ['ANI', channel.profileValue('ANI')],
+    ['Destination-Number', target.destination],
+    ['Unique-ID', winner.uuid],
+    ['Source', target.source],
+    ['Context', sofia ? channel.profileValue('Context') : target.context],
+    ['Channel-Name', target.channelName],
+    ['Profile-Created-Time', String(now)],
+    ['Channel-Created-Time', String(now)],
+    ['Channel-Answered-Time', String(now)],
+    ['Channel-Progress-Time', '0'],
+    ['Channel-Progress-Media-Time', '0'],
+    ['Channel-Hangup-Time', '0'],
+    ['Channel-Transfer-Time', '0'],
+    ['Channel-Resurrect-Time', '0'],
+    ['Channel-Bridged-Time', '0'],
+    ['Channel-Last-Hold', '0'],
+    ['Channel-Hold-Accum', '0'],
+    ['Screen-Bit', 'true'],
+    ['Privacy-Hide-Name', String(winner.callee.hideName)],
+    ['Privacy-Hide-Number', String(winner.callee.hideNumber)],
+  ]
+}
+
 /** Simulated ms until a leg's outcome: ring time, or the originate timeout for NO_ANSWER. */
 function ringTime(leg: Plan): number {
   if (!leg.target) return 0
@@ -138,6 +194,9 @@ function ringTime(leg: Plan): number {
 export async function bridge(context: AppContext, arg: string): Promise<void> {
   const channel = context.channel
   const vars = channel.vars
+  // originate's defaults until it knows better; visible only in events fired while it dials (K1).
+  vars.set('originate_disposition', 'failure')
+  vars.set('DIALSTATUS', 'INVALIDARGS')
   const dial = parseDialString(arg)
   const groups = dial.groups.map((group) => group.flatMap((leg) => plan(context, dial, leg, new Map(), 0)))
   const first = groups[0]?.[0]
@@ -173,7 +232,7 @@ export async function bridge(context: AppContext, arg: string): Promise<void> {
     cause = decisive && 'fail' in decisive.scripted ? decisive.scripted.fail : cause
     const rang = ringing.filter((leg) => 'fail' in leg.scripted && (leg.scripted.fail === 'NO_ANSWER' || leg.scripted.fail === 'ALLOTTED_TIMEOUT'))
     if (rang[0]?.target) {
-      channel.setProfileValue('Callee-ID-Number', rang[0].target.calleeNumber)
+      showCallee(channel, rang[0].target)
       channel.times.progress = channel.identity.now()
     }
     for (const leg of ringing) {
@@ -200,43 +259,21 @@ async function connect(context: AppContext, record: BridgeRecord, winner: Plan):
   await context.wait(20)
   if (!channel.up) return
   for (const moment of ['media', 'answer', 'originate', 'post_originate'] as const) context.runHooks(calleeVariables(vars, winner), moment, 'callee')
-  if (channel.answerState !== 'answered') await context.answerCaller()
+  const legEntry = `${winner.uuid};Outbound Call;${target.calleeNumber}`
+  const answeredFirst = channel.answerState !== 'answered'
+  if (answeredFirst) {
+    // The callee answered an unanswered caller: the caller is answered as part of the originate (K1).
+    vars.set('originate_signal_bond', winner.uuid)
+    vars.push('originated_legs', legEntry)
+    showCallee(channel, target)
+    await context.answerCaller()
+    vars.delete('originate_signal_bond')
+  }
   const now = channel.identity.now()
-  const peer: Profile = [
-    ['Direction', 'outbound'],
-    ['Logical-Direction', target.logicalDirection],
-    ['Dialplan', 'xml'],
-    ['Caller-ID-Name', winner.callee.callerIdName],
-    ['Caller-ID-Number', winner.callee.callerIdNumber],
-    ['Orig-Caller-ID-Name', channel.profileValue('Caller-ID-Name')],
-    ['Orig-Caller-ID-Number', channel.profileValue('Caller-ID-Number')],
-    ['Callee-ID-Name', 'Outbound Call'],
-    ['Callee-ID-Number', target.calleeNumber],
-    ['ANI', channel.profileValue('ANI')],
-    ['Destination-Number', target.destination],
-    ['Unique-ID', winner.uuid],
-    ['Source', target.source],
-    ['Context', target.context],
-    ['Channel-Name', target.channelName],
-    ['Profile-Created-Time', String(now)],
-    ['Channel-Created-Time', String(now)],
-    ['Channel-Answered-Time', String(now)],
-    ['Channel-Progress-Time', '0'],
-    ['Channel-Progress-Media-Time', '0'],
-    ['Channel-Hangup-Time', '0'],
-    ['Channel-Transfer-Time', '0'],
-    ['Channel-Resurrect-Time', '0'],
-    ['Channel-Bridged-Time', '0'],
-    ['Channel-Last-Hold', '0'],
-    ['Channel-Hold-Accum', '0'],
-    ['Screen-Bit', 'true'],
-    ['Privacy-Hide-Name', String(winner.callee.hideName)],
-    ['Privacy-Hide-Number', String(winner.callee.hideNumber)],
-  ]
-  channel.setProfileValue('Callee-ID-Number', target.calleeNumber)
+  const peer = peerProfile(channel, target, winner, now)
+  showCallee(channel, target)
   channel.times.bridged = now
   channel.otherLeg = peer
-  const legEntry = `${winner.uuid};Outbound Call;${target.calleeNumber}`
   if (winner.viaUser) {
     // mod_dptools' user endpoint originates the directory's dial-string itself, then the bridge records it again (04b).
     vars.set('dialed_user', winner.viaUser.user)
@@ -244,7 +281,8 @@ async function connect(context: AppContext, record: BridgeRecord, winner: Plan):
     vars.push('originated_legs', legEntry)
     vars.push('originate_causes', `${winner.uuid};NONE`)
   }
-  vars.push('originated_legs', legEntry)
+  if (!answeredFirst) vars.push('originated_legs', legEntry)
+  if (target.source === 'mod_sofia') sipPeerMedia(channel)
   vars.set('originate_disposition', 'SUCCESS')
   vars.set('DIALSTATUS', 'SUCCESS')
   vars.push('originate_causes', `${winner.uuid};NONE`)
@@ -267,9 +305,16 @@ async function connect(context: AppContext, record: BridgeRecord, winner: Plan):
   vars.set('bridge_channel', target.channelName)
   vars.set('bridge_uuid', winner.uuid)
   vars.set('signal_bond', winner.uuid)
-  vars.set('last_sent_callee_id_name', 'Outbound Call')
+  const sofia = target.source === 'mod_sofia'
+  vars.set('last_sent_callee_id_name', sofia ? target.calleeNumber : 'Outbound Call')
   vars.set('last_sent_callee_id_number', target.calleeNumber)
+  // A sofia callee's BYE: its Reason header and the response to it (J5).
+  if (sofia) {
+    vars.set('sip_reason', `Q.850;cause=${Q850[cause] ?? 16};text="${cause}"`)
+    vars.set('sip_hangup_phrase', 'OK')
+  }
   vars.set('last_bridge_hangup_cause', cause)
+  if (sofia) vars.set('last_bridge_proto_specific_hangup_cause', 'sip:200')
   vars.set('bridge_hangup_cause', cause)
   context.emit('CHANNEL_UNBRIDGE', { pre: bridgeIds })
   context.runHooks(vars.list(), 'post_bridge', 'caller')

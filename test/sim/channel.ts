@@ -113,6 +113,10 @@ export class SimChannel {
   readonly times: ChannelTimes
   /** The bridged (or last bridged) peer's profile, rendered as Other-Leg-*. */
   otherLeg: Profile | undefined
+  /** The media codec; a SIP channel has none until media is negotiated, a loopback one has L16 from the start. */
+  codec: { readonly name: string; readonly rate: string; readonly bitRate: string } | undefined
+  /** mod_sofia's media state (ports), once early media or answer negotiated it; an ACK is due after the answer. */
+  sip: { readonly localPort: number; readonly remotePort: number; ackPending?: boolean } | undefined
   readonly vars: VariableStore
 
   constructor(
@@ -125,6 +129,7 @@ export class SimChannel {
     createdAt: number,
   ) {
     this.vars = new VariableStore(variables)
+    this.codec = this.profileValue('Source') === 'mod_sofia' ? undefined : { name: 'L16', rate: '8000', bitRate: '128000' }
     this.times = { created: createdAt, profileCreated: createdAt, answered: 0, progress: 0, progressMedia: 0, hangup: 0, transfer: 0, bridged: 0 }
   }
 
@@ -184,14 +189,17 @@ export class SimChannel {
       ['Answer-State', this.answerState],
     ]
     if (this.hangupCause !== undefined) headers.push(['Hangup-Cause', this.hangupCause])
-    headers.push(
-      ['Channel-Read-Codec-Name', 'L16'],
-      ['Channel-Read-Codec-Rate', '8000'],
-      ['Channel-Read-Codec-Bit-Rate', '128000'],
-      ['Channel-Write-Codec-Name', 'L16'],
-      ['Channel-Write-Codec-Rate', '8000'],
-      ['Channel-Write-Codec-Bit-Rate', '128000'],
-    )
+    const codec = this.codec
+    if (codec) {
+      headers.push(
+        ['Channel-Read-Codec-Name', codec.name],
+        ['Channel-Read-Codec-Rate', codec.rate],
+        ['Channel-Read-Codec-Bit-Rate', codec.bitRate],
+        ['Channel-Write-Codec-Name', codec.name],
+        ['Channel-Write-Codec-Rate', codec.rate],
+        ['Channel-Write-Codec-Bit-Rate', codec.bitRate],
+      )
+    }
     return headers
   }
 

@@ -66,7 +66,7 @@ export function resolveEndpoint(endpoint: string, directory: SwitchDirectory): R
       if (entry === undefined || entry === 'unregistered') return { kind: 'fail', cause: 'USER_NOT_REGISTERED' }
     }
     const destination = (/^(?:sips?:)?([^@;]+)/.exec(target)?.[1] ?? target).split('%')[0] as string
-    return channel({ channelName: `sofia/${profile}/${destination}`, destination, context: 'default', source: 'mod_sofia', logicalDirection: 'outbound', calleeNumber: destination })
+    return channel({ channelName: `sofia/${profile}/${target.replace(/^sips?:/, '')}`, destination, context: 'default', source: 'mod_sofia', logicalDirection: 'outbound', calleeNumber: destination })
   }
   const error = /^error\/(.+)$/.exec(endpoint)
   if (error) return { kind: 'fail', cause: (error[1] as string).toUpperCase() }

@@ -17,6 +17,7 @@ import { newUuid, serializePlain, type EventHeaders, type SimChannel, type Switc
 import { bytes, expandVariables, text } from './fs-strings.ts'
 import { hooksAt, type HookMoment, type HookRun } from './hooks.ts'
 import { SimListener, type ListenerHost } from './listener.ts'
+import { isSip, sipAcked, sipHangup } from './sip-media.ts'
 import type { BridgeOutcome, DtmfInput, LingerNotice, ParkDelivery, SimCallOptions, SwitchDirectory } from './options.ts'
 import type { VariableValue } from './variable-store.ts'
 
@@ -147,6 +148,8 @@ export class SimCall implements ListenerHost {
   private readonly socketAppUuid = newUuid()
   private resolveDone!: (result: SimCallResult) => void
   private threadDone = false
+  /** The caller hung up (a BYE came in), rather than FreeSWITCH. */
+  private callerHungUp = false
   private finished = false
 
   constructor(sim: SimContext, options: SimCallOptions) {
@@ -177,6 +180,7 @@ export class SimCall implements ListenerHost {
 
   /** The caller (or the network) hangs up now. */
   hangup(cause = 'NORMAL_CLEARING'): void {
+    this.callerHungUp ||= this.channel.up
     this.hangupChannel(cause)
   }
 
@@ -310,6 +314,8 @@ export class SimCall implements ListenerHost {
       return
     }
     const vars = this.channel.vars
+    // The Event-UUID travels as app_uuid until the application starts (visible only in a pre-answer's event: K3).
+    vars.set('app_uuid', message.eventUuid)
     vars.set('current_loop', '1')
     vars.set('total_loops', '1')
     const disabled = /^(true|yes|on|1)$/i.test(vars.get('app_disable_expand_variables') ?? '')
@@ -329,6 +335,7 @@ export class SimCall implements ListenerHost {
     const identity: EventHeaders = [['Application', app], ...(arg === '' ? [] : ([['Application-Data', arg]] as EventHeaders))]
     if (!announced) {
       if (MEDIA_APPS.has(app) && this.channel.answerState === 'ringing' && !this.transferTo) await preAnswer(this.appContext())
+      vars.delete('app_uuid')
       // The order FreeSWITCH sets these in (visible in where the variables sit in the events).
       vars.set('current_application', app)
       vars.set('current_application_data', arg === '' ? undefined : arg)
@@ -353,6 +360,12 @@ export class SimCall implements ListenerHost {
     this.emit('CHANNEL_EXECUTE_COMPLETE', {
       post: [...identity, ['Application-Response', vars.get('current_application_response') ?? '_none_'], ['Application-UUID', eventUuid]],
     })
+    const sip = this.channel.sip
+    if (sip?.ackPending) {
+      // The caller's ACK to our 200 OK arrives while the answer completes.
+      sip.ackPending = false
+      sipAcked(this.channel)
+    }
     return outcome
   }
 
@@ -411,6 +424,7 @@ export class SimCall implements ListenerHost {
     channel.times.hangup = channel.identity.now()
     this.emit('CHANNEL_STATE')
     setCdrVariables(channel, this.lastApp, this.digitsDialed)
+    if (isSip(channel)) sipHangup(channel, !this.callerHungUp)
     this.emit('CHANNEL_HANGUP_COMPLETE', { pre: [['Hangup-Cause', channel.hangupCause ?? 'NORMAL_CLEARING']] })
     this.runHooks(channel.vars.list(), 'reporting', 'caller')
     if (this.disposition === 'controlled') this.disposition = 'hungup'
@@ -573,7 +587,8 @@ export class SimCall implements ListenerHost {
   private apiContext(): ApiContext {
     return {
       channel: this.channel,
-      hangup: (cause) => this.hangupChannel(cause),
+      // The API answers at once; the hang-up reaches the listener through the event system, after the reply (K2).
+      hangup: (cause) => setImmediate(() => this.hangupChannel(cause)),
       dump: () => withUndef(this.channel.render('CHANNEL_DATA', { site: ['mod_commands.c', 'uuid_dump_function', '6495'], profileBlock: false })),
       hashes: this.sim.hashes,
     }
@@ -691,7 +706,7 @@ export class SimCall implements ListenerHost {
       if (hangup.on !== on) continue
       if (on === 'execute' && (hangup.app !== app || (hangup.nth ?? 1) !== count)) continue
       if (on === 'command' && (hangup.nth ?? 1) !== this.commandCount) continue
-      this.schedule(hangup.afterMs ?? 0, () => this.hangupChannel(hangup.cause ?? 'NORMAL_CLEARING'))
+      this.schedule(hangup.afterMs ?? 0, () => this.hangup(hangup.cause ?? 'NORMAL_CLEARING'))
     }
   }
 
