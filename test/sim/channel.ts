@@ -81,6 +81,26 @@ export const PROFILE_FIELDS = [
 
 export type Profile = Array<[string, string]>
 
+// switch_caller_get_field_by_name: the caller profile fields a variable lookup falls back to.
+const PROFILE_VARIABLES: Readonly<Record<string, string>> = {
+  dialplan: 'Dialplan',
+  username: 'Username',
+  caller_id_name: 'Caller-ID-Name',
+  caller_id_number: 'Caller-ID-Number',
+  orig_caller_id_name: 'Orig-Caller-ID-Name',
+  orig_caller_id_number: 'Orig-Caller-ID-Number',
+  callee_id_name: 'Callee-ID-Name',
+  callee_id_number: 'Callee-ID-Number',
+  ani: 'ANI',
+  network_addr: 'Network-Addr',
+  rdnis: 'RDNIS',
+  destination_number: 'Destination-Number',
+  source: 'Source',
+  context: 'Context',
+  chan_name: 'Channel-Name',
+  uuid: 'Unique-ID',
+}
+
 export interface SwitchIdentity {
   readonly coreUuid: string
   readonly hostname: string
@@ -147,6 +167,19 @@ export class SimChannel {
     const anchor = after === undefined ? -1 : this.profile.findIndex(([name]) => name === after)
     if (anchor === -1) this.profile.push([field, value])
     else this.profile.splice(anchor + 1, 0, [field, value])
+  }
+
+  /**
+   * A variable as switch_channel_get_variable finds it: the channel's own, else the
+   * caller profile's field of that name (`${caller_id_name}`, `${destination_number}`...).
+   */
+  variable(name: string): string | undefined {
+    const own = this.vars.get(name)
+    if (own !== undefined) return own
+    const field = PROFILE_VARIABLES[name]
+    if (field === undefined) return undefined
+    const value = field === 'Unique-ID' ? this.uuid : this.profileValue(field)
+    return value === '' ? undefined : value
   }
 
   removeProfileValue(field: string): void {

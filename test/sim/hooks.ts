@@ -60,6 +60,9 @@ const PREFIXES: ReadonlyArray<readonly [prefix: string, kind: 'api' | 'app', mom
   ['api_reporting_hook', 'api', 'reporting'],
 ]
 
+// A cheap first look: only these names can be hooks.
+const MAYBE_HOOK = /^(api_|execute_on_)|_hook$/i
+
 /** What a variable name arms, if it is a hook: any `api_on_*`, `execute_on_*` or `*_hook` is one. */
 export function hookOf(name: string): { kind: 'api' | 'app'; moment: HookMoment | undefined } | undefined {
   const lower = name.toLowerCase()
@@ -80,6 +83,7 @@ export function hooksAt(
 ): Array<{ variable: string; kind: 'api' | 'app'; value: string }> {
   const due: Array<{ variable: string; kind: 'api' | 'app'; value: string }> = []
   for (const [name, value] of variables) {
+    if (!MAYBE_HOOK.test(name)) continue
     const hook = hookOf(name)
     if (!hook || hook.moment !== moment) continue
     for (const item of typeof value === 'string' ? [value] : value) due.push({ variable: name, kind: hook.kind, value: item })

@@ -62,6 +62,10 @@ export class SimListener {
   private closing = false
   private readonly outbox: Array<{ readonly frame: string; readonly event: boolean }> = []
   private queuedEvents = 0
+  /** The most events this listener ever held for its controller (bounded by maxQueuedEvents). */
+  peakQueuedEvents = 0
+  /** Events lost because the queue was full (a controller that stopped reading). */
+  lostEventsTotal = 0
   private lostEvents = 0
   private flushing = false
   private blocked = false
@@ -144,6 +148,8 @@ export class SimListener {
       return
     }
     if (lower.startsWith('exit') || lower.startsWith('...')) {
+      // Linger is ignored; events still queued are dropped: `+OK bye`, the disconnect notice, close (J1).
+      this.dropQueuedEvents()
       this.reply('+OK bye')
       this.sendDisconnect()
       this.release('exit')
@@ -247,6 +253,7 @@ export class SimListener {
     if (!this.host.channelUp && this.linger === undefined && this.host.dropEventsWithoutLinger) return
     if (this.queuedEvents >= this.host.maxQueuedEvents) {
       // The queue is full (the controller stopped reading): the event is lost; too many and the listener is dropped.
+      this.lostEventsTotal++
       if (++this.lostEvents > MAX_MISSED_EVENTS) this.cutOff()
       return
     }
@@ -332,7 +339,7 @@ export class SimListener {
   private queueFrame(frame: string, event = false): void {
     if (this.closing || !this.socket) return
     this.outbox.push({ frame, event })
-    if (event) this.queuedEvents++
+    if (event) this.peakQueuedEvents = Math.max(this.peakQueuedEvents, ++this.queuedEvents)
     if (this.holding()) this.armStall()
     this.kickFlush()
   }

@@ -634,7 +634,7 @@ export class SimCall implements ListenerHost {
 
   private expand(value: string): string {
     return expandVariables(value, {
-      variable: (name) => this.channel.vars.get(name),
+      variable: (name) => this.channel.variable(name),
       global: (name) => (GLOBALS[name] === undefined ? undefined : bytes(GLOBALS[name])),
       api: (command, args) => {
         this.apiExpansions.push(text(`${command} ${args}`))
