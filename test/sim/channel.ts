@@ -275,6 +275,11 @@ export class SimChannel {
   }
 }
 
+/** FreeSWITCH writes empty header values as `_undef_`. */
+export function withUndef(headers: EventHeaders): EventHeaders {
+  return headers.map(([name, value]) => [name, value === '' ? '_undef_' : value])
+}
+
 /** `YYYY-MM-DD HH:MM:SS` in local time, as Event-Date-Local and *_stamp variables show it. */
 export function localStamp(date: Date): string {
   const pad = (value: number): string => String(value).padStart(2, '0')

@@ -12,6 +12,7 @@ import { Frame, FrameParser } from '../../src/esl/frame-parser.ts'
 import { serializeJson, serializePlain, type EventHeaders } from './channel.ts'
 import { bytes } from './fs-strings.ts'
 import type { LingerNotice, ParkDelivery, SimFaults } from './options.ts'
+import { Outbox } from './outbox.ts'
 
 const DISCONNECT_BODY = bytes('Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n')
 /** mod_event_socket drops a listener once more than this many events could not be queued (MAX_MISSED). */
@@ -60,27 +61,16 @@ export class SimListener {
   released = false
   socketClosed = false
   private closing = false
-  private readonly outbox: Array<{ readonly frame: string; readonly event: boolean }> = []
-  private queuedEvents = 0
-  /** The most events this listener ever held for its controller (bounded by maxQueuedEvents). */
-  peakQueuedEvents = 0
+  private readonly outbox: Outbox
   /** Events lost because the queue was full (a controller that stopped reading). */
   lostEventsTotal = 0
   private lostEvents = 0
-  private flushing = false
-  private blocked = false
-  private framesSent = 0
   private repliesAfterConnect = 0
   private lingerNoticeSent = false
   /** The socket application's CHANNEL_PARK, waiting for its turn (it races with myevents). */
   private pendingPark: { headers: EventHeaders; afterReplies: number } | undefined
   /** Events held back so the linger notice can overtake them ({ overtakes: n }). */
   private readonly held: string[] = []
-  private withholdUntil: string | undefined
-  private releasedUpTo = 1
-  private stallTimer: NodeJS.Timeout | undefined
-  /** Times the controller went quiet while frames were withheld (faults.stallReleaseMs). */
-  blockingRounds = 0
   private readonly opened: Promise<boolean>
   private resolveOpened!: (connected: boolean) => void
 
@@ -89,7 +79,7 @@ export class SimListener {
     private readonly park: ParkDelivery,
     private readonly lingerNotice: LingerNotice,
   ) {
-    this.withholdUntil = host.faults?.withholdUntilExecute
+    this.outbox = new Outbox(host.faults, (frame) => host.onSent(frame))
     this.opened = new Promise((resolve) => {
       this.resolveOpened = resolve
     })
@@ -99,6 +89,7 @@ export class SimListener {
   open(address: string, port: number): Promise<boolean> {
     const socket = connect({ host: address, port, allowHalfOpen: true, noDelay: true })
     this.socket = socket
+    this.outbox.attach(socket)
     socket.on('connect', () => {
       this.tcpConnected = true
       this.resolveOpened(true)
@@ -107,10 +98,6 @@ export class SimListener {
     })
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('end', () => this.onPeerEnd())
-    socket.on('drain', () => {
-      this.blocked = false
-      this.kickFlush()
-    })
     socket.on('error', () => {})
     socket.on('close', () => this.onSocketClose())
     return this.opened
@@ -134,7 +121,7 @@ export class SimListener {
     for (const frame of frames) {
       this.host.onCommand(frame)
       this.onCommand(frame)
-      this.armStall()
+      this.outbox.armStall()
     }
   }
 
@@ -251,7 +238,7 @@ export class SimListener {
     if (!this.connected || !this.eventsOn || this.closing) return
     // Without linger, events fired as the channel goes down may never be sent (06d-repeat3).
     if (!this.host.channelUp && this.linger === undefined && this.host.dropEventsWithoutLinger) return
-    if (this.queuedEvents >= this.host.maxQueuedEvents) {
+    if (this.outbox.queuedEvents >= this.host.maxQueuedEvents) {
       // The queue is full (the controller stopped reading): the event is lost; too many and the listener is dropped.
       this.lostEventsTotal++
       if (++this.lostEvents > MAX_MISSED_EVENTS) this.cutOff()
@@ -328,9 +315,7 @@ export class SimListener {
   }
 
   private dropQueuedEvents(): void {
-    const kept = this.outbox.filter((entry) => !entry.event)
-    this.outbox.splice(0, this.outbox.length, ...kept)
-    this.queuedEvents = 0
+    this.outbox.dropEvents()
     this.held.length = 0
   }
 
@@ -338,78 +323,22 @@ export class SimListener {
 
   private queueFrame(frame: string, event = false): void {
     if (this.closing || !this.socket) return
-    this.outbox.push({ frame, event })
-    if (event) this.peakQueuedEvents = Math.max(this.peakQueuedEvents, ++this.queuedEvents)
-    if (this.holding()) this.armStall()
-    this.kickFlush()
-  }
-
-  /** Output is being withheld (faults.withholdUntilExecute) beyond what was released. */
-  private holding(): boolean {
-    return this.withholdUntil !== undefined && this.framesSent >= this.releasedUpTo
+    this.outbox.push(frame, event)
   }
 
   /** The controller sent an execute: frames withheld until it are released. */
   executed(app: string): void {
-    if (app !== this.withholdUntil) return
-    this.withholdUntil = undefined
-    clearTimeout(this.stallTimer)
-    this.kickFlush()
+    this.outbox.executed(app)
   }
 
-  /**
-   * With faults.stallReleaseMs: when the controller sends nothing for that long while
-   * frames are held, it is waiting for them: release them and count a blocking round trip.
-   */
-  private armStall(): void {
-    const stallMs = this.host.faults?.stallReleaseMs
-    if (stallMs === undefined || this.withholdUntil === undefined) return
-    clearTimeout(this.stallTimer)
-    this.stallTimer = setTimeout(() => {
-      if (this.withholdUntil === undefined || this.outbox.length === 0) return
-      this.blockingRounds++
-      this.releasedUpTo = this.framesSent + this.outbox.length
-      this.kickFlush()
-    }, stallMs)
+  /** Times the controller went quiet while frames were withheld (faults.stallReleaseMs). */
+  get blockingRounds(): number {
+    return this.outbox.blockingRounds
   }
 
-  private kickFlush(): void {
-    if (this.flushing || this.blocked) return
-    this.flushing = true
-    setImmediate(() => void this.flush())
-  }
-
-  private async flush(): Promise<void> {
-    const socket = this.socket
-    while (this.outbox.length > 0 && socket && !socket.destroyed && !this.blocked) {
-      if (this.holding()) break
-      const entry = this.outbox.shift() as { frame: string; event: boolean }
-      if (entry.event) this.queuedEvents--
-      const frame = Buffer.from(entry.frame, 'latin1')
-      this.host.onSent(frame)
-      this.framesSent++
-      const faults = this.host.faults
-      if (faults?.resetAfterFrames !== undefined && this.framesSent > faults.resetAfterFrames) {
-        socket.write(frame.subarray(0, Math.max(1, Math.floor(frame.length / 2))))
-        socket.resetAndDestroy()
-        break
-      }
-      const split = faults?.split ?? 'none'
-      if (split === 'none') {
-        // A full socket blocks FreeSWITCH's listener thread: nothing more is written until it drains.
-        if (!socket.write(frame)) this.blocked = true
-        continue
-      }
-      for (const piece of splitFrame(frame, split)) {
-        socket.write(piece)
-        // Give the event loop a turn so the controller gets a chance to read each piece separately.
-        await new Promise((resolve) => setImmediate(resolve))
-        if (socket.destroyed) break
-      }
-    }
-    this.flushing = false
-    if (this.outbox.length > 0 && !this.holding() && !this.blocked) this.kickFlush()
-    else if (this.closing && this.outbox.length === 0 && socket && !socket.destroyed) socket.end()
+  /** The most events this listener ever held for its controller (bounded by maxQueuedEvents). */
+  get peakQueuedEvents(): number {
+    return this.outbox.peakQueuedEvents
   }
 
   // ---- closing ----
@@ -419,17 +348,13 @@ export class SimListener {
     if (this.closing) return
     this.closing = true
     this.releaseHeld()
-    const socket = this.socket
-    if (!socket || socket.destroyed) return
-    if (this.outbox.length === 0 && !this.flushing) socket.end()
-    else if (this.blocked) socket.destroy()
-    else this.kickFlush()
+    this.outbox.end()
   }
 
   /** Ends the connection at once (the call is being torn down). */
   destroy(): void {
     this.closing = true
-    clearTimeout(this.stallTimer)
+    this.outbox.clear()
     this.socket?.destroy()
   }
 
@@ -437,8 +362,7 @@ export class SimListener {
   private cutOff(): void {
     if (this.closing) return
     this.closing = true
-    this.outbox.length = 0
-    this.queuedEvents = 0
+    this.outbox.clear()
     this.held.length = 0
     this.release('cut-off')
     this.socket?.destroy()
@@ -460,9 +384,7 @@ export class SimListener {
   private onSocketClose(): void {
     this.socketClosed = true
     this.closing = true
-    this.outbox.length = 0
-    this.queuedEvents = 0
-    clearTimeout(this.stallTimer)
+    this.outbox.clear()
     if (!this.tcpConnected) this.resolveOpened(false)
     if (this.connected) this.release('closed')
     this.host.onClosed(this)
@@ -472,24 +394,4 @@ export class SimListener {
   get queuedFrames(): number {
     return this.outbox.length + this.held.length
   }
-}
-
-/** Hostile split points: single bytes, around every line break, or random. */
-function splitFrame(frame: Buffer, mode: 'bytes' | 'lines' | 'random'): Buffer[] {
-  if (mode === 'bytes') return Array.from({ length: frame.length }, (_, i) => frame.subarray(i, i + 1))
-  const cuts = new Set<number>()
-  if (mode === 'lines') {
-    for (let i = frame.indexOf(10); i !== -1; i = frame.indexOf(10, i + 1)) cuts.add(i + 1)
-  } else {
-    for (let n = 0; n < 4; n++) cuts.add(1 + Math.floor(Math.random() * Math.max(1, frame.length - 1)))
-  }
-  const points = [...cuts].filter((cut) => cut > 0 && cut < frame.length).sort((a, b) => a - b)
-  const pieces: Buffer[] = []
-  let previous = 0
-  for (const point of points) {
-    pieces.push(frame.subarray(previous, point))
-    previous = point
-  }
-  pieces.push(frame.subarray(previous))
-  return pieces
 }

@@ -5,100 +5,32 @@
  * the commands queued to it until the controller lets go, a transfer takes
  * the call elsewhere or the channel hangs up; then the dialplan goes on
  * (FreeSWITCH hangs up when it runs out). Listeners (listener.ts) carry the
- * Event Socket side. Behaviour follows test/fixtures/transcripts.
+ * Event Socket side; this class is their host. Behaviour follows
+ * test/fixtures/transcripts.
  */
 import type { Frame } from '../../src/esl/frame-parser.ts'
-import { isKnownApi, runApi, type ApiContext } from './api.ts'
+import { runApi } from './api.ts'
 import { answer, APPS, preAnswer, type AppContext } from './apps.ts'
 import type { BridgeRecord } from './bridge.ts'
+import type { Disposition, ExecutedApp, SimCallResult, SimContext, SocketAttempt } from './call-records.ts'
+import { CallServices } from './call-services.ts'
 import { initialChannel } from './call-setup.ts'
 import { setCdrVariables } from './cdr.ts'
-import { newUuid, serializePlain, type EventHeaders, type SimChannel, type SwitchIdentity } from './channel.ts'
-import { bytes, expandVariables, text } from './fs-strings.ts'
-import { hooksAt, type HookMoment, type HookRun } from './hooks.ts'
+import { newUuid, serializePlain, withUndef, type EventHeaders, type SimChannel } from './channel.ts'
+import { SimClock } from './clock.ts'
+import { bytes, text } from './fs-strings.ts'
+import type { HookRun } from './hooks.ts'
 import { SimListener, type ListenerHost } from './listener.ts'
+import { parseSendmsg, type Action, type QueuedMessage } from './messages.ts'
+import type { ParkDelivery, SimCallOptions } from './options.ts'
 import { isSip, sipAcked, sipHangup } from './sip-media.ts'
-import type { BridgeOutcome, DtmfInput, LingerNotice, ParkDelivery, SimCallOptions, SwitchDirectory } from './options.ts'
+import { route, transferProfile, xferext, type Transfer } from './transfer.ts'
 import type { VariableValue } from './variable-store.ts'
 
-export type Disposition =
-  /** Still under the router's control. */
-  | 'controlled'
-  /** Hung up while the router controlled it. */
-  | 'hungup'
-  /** The socket application returned with the call up (exit or close): the dialplan continued. */
-  | 'handed-back'
-  /** A transfer took the call elsewhere. */
-  | 'transferred'
-  /** The router never sent `connect`: FreeSWITCH leaves such a channel parked for good. */
-  | 'parked'
-  /** No router accepted the connection: FreeSWITCH goes on with the next dialplan action. */
-  | 'unreachable'
+export type { Disposition, ExecutedApp, SimCallResult, SimContext, SocketAttempt } from './call-records.ts'
 
-export interface ExecutedApp {
-  readonly app: string
-  /** The argument after FreeSWITCH's first expansion, as text. */
-  readonly arg: string
-  readonly eventUuid: string
-  /** The channel's variables when the application started (text). */
-  readonly variables: ReadonlyMap<string, string>
-}
+type AppOutcome = 'returned' | 'parked' | 'unreachable'
 
-export interface SimCallResult {
-  readonly disposition: Disposition
-  readonly hangupCause: string | undefined
-  readonly answered: boolean
-  readonly bridged: boolean
-}
-
-/** One address the socket application tried, in order. */
-export interface SocketAttempt {
-  readonly target: string
-  readonly accepted: boolean
-}
-
-/** What the simulator shares with each call. */
-export interface SimContext {
-  readonly identity: SwitchIdentity
-  readonly timeScale: number
-  readonly host: string
-  readonly port: number
-  readonly directory: SwitchDirectory
-  readonly maxQueuedEvents: number
-  /** The race outcomes this call gets when its options do not pin them. */
-  readonly park: ParkDelivery
-  readonly lingerNotice: LingerNotice
-  /** mod_hash's store (process-wide, like FreeSWITCH's). */
-  readonly hashes: Map<string, string>
-}
-
-interface QueuedMessage {
-  readonly command: string
-  readonly app: string
-  readonly arg: string
-  readonly eventUuid: string
-  readonly eventLock: boolean
-  readonly hangupCause: string
-  /** xferext: `application: <app> <arg>` headers, in order. */
-  readonly applications: readonly string[]
-}
-
-type Action = readonly [app: string, arg: string]
-
-interface Transfer {
-  readonly destination: string
-  readonly actions: readonly Action[] | undefined
-  /** The inline dialplan puts the destination back (its RDNIS) as it hunts (08b). */
-  readonly inline?: boolean
-}
-
-const GLOBALS: Readonly<Record<string, string>> = {
-  domain: '192.0.2.2',
-  domain_name: '192.0.2.2',
-  hostname: 'vm',
-  sound_prefix: '/usr/share/freeswitch/sounds/en/us/callie',
-  sounds_dir: '/usr/share/freeswitch/sounds',
-}
 // Applications without SAF_SUPPORT_NOMEDIA: the core pre-answers the channel before they start (K3).
 const MEDIA_APPS = new Set(['playback', 'play_and_get_digits'])
 
@@ -113,10 +45,6 @@ export class SimCall implements ListenerHost {
   readonly bridges: BridgeRecord[] = []
   /** `api` and `bgapi` commands the router sent, as sent. */
   readonly apiCommands: string[] = []
-  /** `${api ...}` expansions FreeSWITCH would have run: any entry is an injection. */
-  readonly apiExpansions: string[] = []
-  /** Hook variables FreeSWITCH would have run later (API commands, applications): any the router did not mean is an injection. */
-  readonly hookRuns: HookRun[] = []
   /** Dialplan applications that ran after the socket application returned. */
   readonly dialplanApps: Array<readonly [string, string]> = []
   /** Where the socket application tried to connect, in order. */
@@ -132,13 +60,13 @@ export class SimCall implements ListenerHost {
 
   private readonly options: SimCallOptions
   private readonly sim: SimContext
+  private readonly clock: SimClock
+  private readonly services: CallServices
   private readonly socketArgument: string
   private readonly queue: QueuedMessage[] = []
   /** Depth of running applications started with event-lock: while > 0 nothing queued runs nested. */
   private eventLocks = 0
   private transferTo: Transfer | undefined
-  private readonly wakers = new Set<() => void>()
-  private readonly timers = new Set<NodeJS.Timeout>()
   private dtmfIndex = 0
   private digitsDialed = ''
   private bridgeIndex = 0
@@ -155,14 +83,26 @@ export class SimCall implements ListenerHost {
   constructor(sim: SimContext, options: SimCallOptions) {
     this.sim = sim
     this.options = options
+    this.clock = new SimClock(sim.timeScale)
     this.uuid = options.uuid ?? newUuid()
     const targets = options.socketTargets
     this.socketArgument = options.socketArgument ?? (targets ? `${targets.join('|')} async full` : '127.0.0.1:8084 async full')
     this.lastApp = ['socket', this.socketArgument]
     this.channel = initialChannel(sim.identity, this.uuid, options, this.socketArgument)
+    this.services = new CallServices(this.channel, options, sim.hashes, (cause) => this.hangupChannel(cause))
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve
     })
+  }
+
+  /** `${api ...}` expansions FreeSWITCH would have run: any entry is an injection. */
+  get apiExpansions(): readonly string[] {
+    return this.services.apiExpansions
+  }
+
+  /** Hook variables FreeSWITCH would have run later (API commands, applications). */
+  get hookRuns(): readonly HookRun[] {
+    return this.services.hookRuns
   }
 
   /** Times the router went quiet while frames were withheld (faults.stallReleaseMs), over all connections. */
@@ -216,7 +156,7 @@ export class SimCall implements ListenerHost {
     for (;;) {
       while (index < actions.length && this.channel.up && !this.transferTo && !this.finished) {
         const [app, arg] = actions[index++] as Action
-        const expanded = this.expand(bytes(arg))
+        const expanded = this.services.expand(bytes(arg))
         this.dialplanApps.push([app, text(expanded)])
         if (APPS[app] === undefined && app !== 'socket') {
           this.hangupChannel('DESTINATION_OUT_OF_ORDER')
@@ -227,7 +167,10 @@ export class SimCall implements ListenerHost {
       const transfer = this.transferTo
       if (!transfer || !this.channel.up || this.finished) break
       this.transferTo = undefined
-      actions = this.route(transfer)
+      const next = route(this.channel, (name, options) => this.emit(name, options), transfer, this.options.dialplan, text(transfer.destination))
+      // No extension matches the destination: FreeSWITCH hangs up.
+      if (next === undefined) this.hangupChannel('NO_ROUTE_DESTINATION')
+      actions = next ?? []
       index = 0
     }
     // The dialplan ran out with the channel up: FreeSWITCH hangs it up.
@@ -241,14 +184,14 @@ export class SimCall implements ListenerHost {
    * the channel stays parked for good: J7b, J7c), parks the channel and runs
    * what the controller queues until it lets go, a transfer or the hang-up.
    */
-  private async socketApp(): Promise<'returned' | 'parked' | 'unreachable'> {
+  private async socketApp(): Promise<AppOutcome> {
     const targets = this.options.socketTargets ?? [`${this.sim.host}:${this.sim.port}`]
     for (const target of targets) {
       if (!this.channel.up || this.finished) return 'returned'
       const colon = target.lastIndexOf(':')
-      const index = this.listeners.length
-      const parkRule = Array.isArray(this.options.parkEvent) ? (this.options.parkEvent[index] ?? 'none') : (this.options.parkEvent ?? this.sim.park)
-      const listener = new SimListener(this, parkRule as ParkDelivery, this.options.lingerNotice ?? this.sim.lingerNotice)
+      const park = this.options.parkEvent
+      const parkRule: ParkDelivery = Array.isArray(park) ? ((park as readonly ParkDelivery[])[this.listeners.length] ?? 'none') : ((park as ParkDelivery | undefined) ?? this.sim.park)
+      const listener = new SimListener(this, parkRule, this.options.lingerNotice ?? this.sim.lingerNotice)
       this.listeners.push(listener)
       const accepted = await listener.open(target.slice(0, colon), Number(target.slice(colon + 1)))
       this.socketAttempts.push({ target, accepted })
@@ -257,7 +200,7 @@ export class SimCall implements ListenerHost {
         continue
       }
       this.marks.set('tcp', performance.now())
-      while (!listener.connected && !listener.socketClosed && this.channel.up && !this.finished) await this.signal()
+      while (!listener.connected && !listener.socketClosed && this.channel.up && !this.finished) await this.clock.signal()
       if (!listener.connected) return this.channel.up ? 'parked' : 'returned'
       await this.parkLoop(listener)
       this.emit('CHANNEL_UNPARK')
@@ -272,7 +215,7 @@ export class SimCall implements ListenerHost {
       if (!this.channel.up || this.finished) return
       if (this.queue.length > 0) {
         // A parked channel thread looks at its queue every 20 ms: replies to a burst of commands all go out first.
-        await this.sleep(20)
+        await this.clock.sleep(20)
         await this.drainQueue()
         continue
       }
@@ -280,7 +223,7 @@ export class SimCall implements ListenerHost {
         if (listener.released && !this.transferTo && this.channel.up) this.disposition = 'handed-back'
         return
       }
-      await this.signal()
+      await this.clock.signal()
     }
   }
 
@@ -298,13 +241,7 @@ export class SimCall implements ListenerHost {
       return
     }
     if (message.command === 'xferext') {
-      // An ad-hoc extension of the `application:` headers; no events for the xferext itself (08c).
-      const actions = message.applications.map((line): Action => {
-        const space = line.indexOf(' ')
-        return space === -1 ? [line, ''] : [line.slice(0, space), line.slice(space + 1)]
-      })
-      this.channel.stateNumber = 2
-      this.transferTo = { destination: '', actions }
+      this.transferTo = xferext(this.channel, message.applications)
       this.disposition = 'transferred'
       return
     }
@@ -319,7 +256,7 @@ export class SimCall implements ListenerHost {
     vars.set('current_loop', '1')
     vars.set('total_loops', '1')
     const disabled = /^(true|yes|on|1)$/i.test(vars.get('app_disable_expand_variables') ?? '')
-    const arg = disabled ? message.arg : this.expand(message.arg)
+    const arg = disabled ? message.arg : this.services.expand(message.arg)
     if (message.eventLock) this.eventLocks++
     try {
       await this.executeApp(message.app, arg, message.eventUuid)
@@ -330,7 +267,7 @@ export class SimCall implements ListenerHost {
     vars.delete('total_loops')
   }
 
-  private async executeApp(app: string, arg: string, eventUuid: string, announced = false): Promise<'returned' | 'parked' | 'unreachable'> {
+  private async executeApp(app: string, arg: string, eventUuid: string, announced = false): Promise<AppOutcome> {
     const vars = this.channel.vars
     const identity: EventHeaders = [['Application', app], ...(arg === '' ? [] : ([['Application-Data', arg]] as EventHeaders))]
     if (!announced) {
@@ -349,13 +286,14 @@ export class SimCall implements ListenerHost {
       this.trigger('execute', app, count)
       this.lastApp = [app, arg]
     }
-    let outcome: 'returned' | 'parked' | 'unreachable' = 'returned'
+    let outcome: AppOutcome = 'returned'
     if (app === 'socket') {
       // socket_function sets socket_host as it starts (the first one, too, before anyone listened).
       if (!announced) vars.set('socket_host', arg.split(/[:| ]/)[0])
       outcome = await this.socketApp()
+    } else {
+      await APPS[app]?.(this.appContext(), arg)
     }
-    else await APPS[app]?.(this.appContext(), arg)
     if (outcome === 'parked' || this.finished) return outcome
     this.emit('CHANNEL_EXECUTE_COMPLETE', {
       post: [...identity, ['Application-Response', vars.get('current_application_response') ?? '_none_'], ['Application-UUID', eventUuid]],
@@ -369,32 +307,6 @@ export class SimCall implements ListenerHost {
     return outcome
   }
 
-  /** A transfer took effect: the XML (or inline) dialplan routes the new destination. */
-  private route(transfer: Transfer): readonly Action[] {
-    const channel = this.channel
-    channel.state = 'CS_ROUTING'
-    channel.callState = 'RINGING'
-    this.emit('CHANNEL_STATE')
-    if (transfer.inline) {
-      channel.setProfileValue('Destination-Number', channel.profileValue('RDNIS'))
-      channel.removeProfileValue('RDNIS')
-    } else if (transfer.destination !== '') {
-      channel.vars.set('DP_MATCH', [transfer.destination, transfer.destination])
-    }
-    channel.vars.set('call_uuid', channel.uuid)
-    channel.state = 'CS_EXECUTE'
-    channel.callState = channel.answerState === 'answered' ? 'ACTIVE' : 'RINGING'
-    channel.stateNumber = 4
-    this.emit('CHANNEL_STATE')
-    const actions = transfer.actions ?? this.options.dialplan?.[text(transfer.destination)]
-    if (actions === undefined) {
-      // No extension matches: FreeSWITCH hangs up.
-      this.hangupChannel('NO_ROUTE_DESTINATION')
-      return []
-    }
-    return actions
-  }
-
   // ---- hang-up ----
 
   private hangupChannel(cause: string): void {
@@ -406,7 +318,7 @@ export class SimCall implements ListenerHost {
     channel.stateNumber = 10
     this.emit('CHANNEL_HANGUP')
     for (const listener of this.listeners) listener.afterHangupEvent()
-    this.notify()
+    this.clock.notify()
   }
 
   /** The state machine reports the hang-up once every application has returned. */
@@ -417,7 +329,7 @@ export class SimCall implements ListenerHost {
     channel.vars.delete('total_loops')
     channel.state = 'CS_HANGUP'
     this.emit('CHANNEL_STATE')
-    this.runHooks(channel.vars.list(), 'hangup', 'caller')
+    this.services.runHooks(channel.vars.list(), 'hangup', 'caller')
     channel.state = 'CS_REPORTING'
     channel.callState = 'HANGUP'
     channel.stateNumber = 11
@@ -426,7 +338,7 @@ export class SimCall implements ListenerHost {
     setCdrVariables(channel, this.lastApp, this.digitsDialed)
     if (isSip(channel)) sipHangup(channel, !this.callerHungUp)
     this.emit('CHANNEL_HANGUP_COMPLETE', { pre: [['Hangup-Cause', channel.hangupCause ?? 'NORMAL_CLEARING']] })
-    this.runHooks(channel.vars.list(), 'reporting', 'caller')
+    this.services.runHooks(channel.vars.list(), 'reporting', 'caller')
     if (this.disposition === 'controlled') this.disposition = 'hungup'
     // Every listener still attached (the controller's, or one kept after a transfer) notices the channel is gone.
     for (const listener of this.listeners) listener.channelGone()
@@ -463,16 +375,11 @@ export class SimCall implements ListenerHost {
   }
 
   schedule(ms: number, action: () => void): void {
-    this.scheduleReal(ms * this.sim.timeScale, action)
+    this.clock.schedule(ms, action)
   }
 
   scheduleReal(ms: number, action: () => void): void {
-    if (this.finished) return
-    const timer = setTimeout(() => {
-      this.timers.delete(timer)
-      action()
-    }, Math.max(0, ms))
-    this.timers.add(timer)
+    this.clock.scheduleReal(ms, action)
   }
 
   connectReply(control: string): string {
@@ -495,28 +402,11 @@ export class SimCall implements ListenerHost {
     const park = withUndef(this.channel.render('CHANNEL_PARK'))
     for (const other of this.listeners) if (other !== listener) other.deliver(park)
     listener.parked(park)
-    this.notify()
+    this.clock.notify()
   }
 
   onSendmsg(listener: SimListener, frame: Frame): void {
-    const header = (name: string): string => frame.header(name) ?? ''
-    const contentType = header('content-type')
-    let arg = header('execute-app-arg')
-    if (arg === '' && contentType.toLowerCase() === 'text/plain') {
-      // FreeSWITCH copies the body as a C string: it ends at the first NUL.
-      const body = frame.body.toString('latin1')
-      const nul = body.indexOf('\0')
-      arg = nul === -1 ? body : body.slice(0, nul)
-    }
-    const message: QueuedMessage = {
-      command: header('call-command').toLowerCase(),
-      app: header('execute-app-name'),
-      arg,
-      eventUuid: header('event-uuid') || newUuid(),
-      eventLock: /^(true|yes|on|1)$/i.test(header('event-lock')),
-      hangupCause: header('hangup-cause') || 'NORMAL_CLEARING',
-      applications: frame.headers.filter(([name]) => name.toLowerCase() === 'application').map(([, value]) => value),
-    }
+    const message = parseSendmsg(frame)
     this.commandCount++
     if (message.command === 'execute') {
       if (!this.marks.has(`execute:${message.app}`)) this.marks.set(`execute:${message.app}`, performance.now())
@@ -524,14 +414,14 @@ export class SimCall implements ListenerHost {
     }
     this.trigger('command')
     this.queue.push(message)
-    this.notify()
+    this.clock.notify()
   }
 
   onApi(line: string, background: boolean): string {
     this.apiCommands.push(text(line))
     if (background) return ''
     const space = line.indexOf(' ')
-    return runApi(this.apiContext(), space === -1 ? line : line.slice(0, space), space === -1 ? '' : line.slice(space + 1))
+    return runApi(this.services.api(), space === -1 ? line : line.slice(0, space), space === -1 ? '' : line.slice(space + 1))
   }
 
   getvar(name: string): string | undefined {
@@ -543,11 +433,11 @@ export class SimCall implements ListenerHost {
   }
 
   onRelease(): void {
-    this.notify()
+    this.clock.notify()
   }
 
   onClosed(): void {
-    this.notify()
+    this.clock.notify()
     this.maybeFinish()
   }
 
@@ -566,94 +456,26 @@ export class SimCall implements ListenerHost {
       channel: this.channel,
       emit: (eventName, options) => this.emit(eventName, options),
       wait: (ms) => this.wait(ms),
-      expand: (value) => this.expand(value),
-      nextDtmf: (): DtmfInput | undefined => this.options.dtmf?.[this.dtmfIndex++],
-      nextBridgeOutcome: (): BridgeOutcome | undefined => this.options.bridge?.[this.bridgeIndex++],
-      fileDuration: (file) => this.fileDuration(file),
+      expand: (value) => this.services.expand(value),
+      nextDtmf: () => this.options.dtmf?.[this.dtmfIndex++],
+      nextBridgeOutcome: () => this.options.bridge?.[this.bridgeIndex++],
+      fileDuration: (file) => this.services.fileDuration(file),
       hangup: (cause) => this.hangupChannel(cause),
-      transfer: (destination, dialplan, context) => this.transfer(destination, dialplan, context),
+      transfer: (destination, dialplan, context) => {
+        this.transferTo = transferProfile(this.channel, destination, dialplan, context)
+        this.disposition = 'transferred'
+      },
       recordBridge: (record) => this.bridges.push(record),
       dtmfPressed: (key) => {
         this.digitsDialed += key
       },
       directory: this.sim.directory,
-      runHooks: (variables, moment, leg) => this.runHooks(variables, moment, leg),
+      runHooks: (variables, moment, leg) => this.services.runHooks(variables, moment, leg),
       preAnswerCaller: () => preAnswer(this.appContext()),
       answerCaller: () => answer(this.appContext()),
       transferring: this.transferTo !== undefined,
     }
   }
-
-  private apiContext(): ApiContext {
-    return {
-      channel: this.channel,
-      // The API answers at once; the hang-up reaches the listener through the event system, after the reply (K2).
-      hangup: (cause) => setImmediate(() => this.hangupChannel(cause)),
-      dump: () => withUndef(this.channel.render('CHANNEL_DATA', { site: ['mod_commands.c', 'uuid_dump_function', '6495'], profileBlock: false })),
-      hashes: this.sim.hashes,
-    }
-  }
-
-  /** The transfer application: the caller profile changes now; the new extension runs once the current application returns. */
-  private transfer(destination: string, dialplan: string, context: string): void {
-    const channel = this.channel
-    const now = channel.identity.now()
-    const source = `${Math.floor(now / 1e6)}:${newUuid()}:bl_xfer:${destination}/${context}/${dialplan}`
-    const previous = channel.profileValue('Destination-Number')
-    channel.setProfileValue('Dialplan', dialplan)
-    channel.setProfileValue('Destination-Number', destination)
-    channel.setProfileValue('Transfer-Source', source, 'Source')
-    channel.setProfileValue('Context', context)
-    channel.setProfileValue('RDNIS', previous, 'Context')
-    channel.setProfileValue('Profile-Index', String(Number(channel.profileValue('Profile-Index') || '1') + 1))
-    channel.times.profileCreated = now
-    channel.stateNumber = 2
-    if (!channel.vars.has('max_forwards')) channel.vars.set('max_forwards', '70')
-    channel.vars.push('transfer_history', source)
-    channel.vars.set('transfer_source', source)
-    // The inline dialplan: `app:arg,app:arg`, commas separate the applications, the first colon the argument (08b).
-    const inline = dialplan.toLowerCase() === 'inline'
-      ? destination.split(',').map((item): Action => {
-          const colon = item.indexOf(':')
-          return colon === -1 ? [item, ''] : [item.slice(0, colon), item.slice(colon + 1)]
-        })
-      : undefined
-    this.transferTo = inline ? { destination, actions: inline, inline: true } : { destination, actions: undefined }
-    this.disposition = 'transferred'
-  }
-
-  private runHooks(variables: Iterable<readonly [string, VariableValue]>, moment: HookMoment, leg: 'caller' | 'callee'): void {
-    for (const hook of hooksAt(variables, moment)) {
-      const command = this.expand(hook.value)
-      this.hookRuns.push({ leg, variable: text(hook.variable), moment, kind: hook.kind, command: text(command) })
-      if (hook.kind !== 'api') continue
-      const space = command.indexOf(' ')
-      runApi(this.apiContext(), space === -1 ? command : command.slice(0, space), space === -1 ? '' : command.slice(space + 1))
-    }
-  }
-
-  private expand(value: string): string {
-    return expandVariables(value, {
-      variable: (name) => this.channel.variable(name),
-      global: (name) => (GLOBALS[name] === undefined ? undefined : bytes(GLOBALS[name])),
-      api: (command, args) => {
-        this.apiExpansions.push(text(`${command} ${args}`))
-        return isKnownApi(command) ? runApi(this.apiContext(), command, args) : ''
-      },
-    })
-  }
-
-  private fileDuration(file: string): number {
-    const known = this.options.fileDurations?.[text(file)]
-    if (known !== undefined) return known
-    const tone = /^tone_stream:\/\/%\((\d+),(\d+)/.exec(file)
-    if (tone) return Number(tone[1]) + Number(tone[2])
-    const silence = /^silence_stream:\/\/(-?\d+)/.exec(file)
-    if (silence) return Number(silence[1]) < 0 ? 3_600_000 : Number(silence[1])
-    return 500
-  }
-
-  // ---- time ----
 
   /**
    * Waits simulated ms; false at once if the channel hangs up. Applications
@@ -661,44 +483,15 @@ export class SimCall implements ListenerHost {
    * nested meanwhile, unless an event lock holds (09b, 09c).
    */
   private async wait(ms: number): Promise<boolean> {
-    const deadline = performance.now() + ms * this.sim.timeScale
+    const deadline = performance.now() + this.clock.real(ms)
     for (;;) {
       if (!this.channel.up || this.finished) return false
       if (this.eventLocks === 0 && this.queue.length > 0) await this.drainQueue()
       if (!this.channel.up || this.finished) return false
       const remaining = deadline - performance.now()
       if (remaining <= 0) return true
-      await this.signal(remaining)
+      await this.clock.signal(remaining)
     }
-  }
-
-  /** Simulated ms, not interrupted by anything. */
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.scheduleReal(Math.max(1, ms * this.sim.timeScale), resolve))
-  }
-
-  /** Resolves at the next notify() (a command, a hang-up, a release, a connect) or after real ms. */
-  private signal(realMs?: number): Promise<void> {
-    return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined
-      const wake = (): void => {
-        this.wakers.delete(wake)
-        if (timer) {
-          clearTimeout(timer)
-          this.timers.delete(timer)
-        }
-        resolve()
-      }
-      if (realMs !== undefined) {
-        timer = setTimeout(wake, Math.max(0, realMs))
-        this.timers.add(timer)
-      }
-      this.wakers.add(wake)
-    })
-  }
-
-  private notify(): void {
-    for (const wake of [...this.wakers]) wake()
   }
 
   private trigger(on: 'connect' | 'command' | 'execute', app?: string, count?: number): void {
@@ -706,7 +499,7 @@ export class SimCall implements ListenerHost {
       if (hangup.on !== on) continue
       if (on === 'execute' && (hangup.app !== app || (hangup.nth ?? 1) !== count)) continue
       if (on === 'command' && (hangup.nth ?? 1) !== this.commandCount) continue
-      this.schedule(hangup.afterMs ?? 0, () => this.hangup(hangup.cause ?? 'NORMAL_CLEARING'))
+      this.clock.schedule(hangup.afterMs ?? 0, () => this.hangup(hangup.cause ?? 'NORMAL_CLEARING'))
     }
   }
 
@@ -728,10 +521,8 @@ export class SimCall implements ListenerHost {
     if (this.finished) return
     this.finished = true
     if (this.disposition === 'controlled') this.disposition = 'hungup'
-    for (const timer of this.timers) clearTimeout(timer)
-    this.timers.clear()
+    this.clock.stop()
     for (const listener of this.listeners) listener.destroy()
-    this.notify()
     this.resolveDone({
       disposition: this.disposition,
       hangupCause: this.channel.hangupCause,
@@ -739,11 +530,6 @@ export class SimCall implements ListenerHost {
       bridged: this.bridges.some((bridge) => bridge.outcome === 'answered'),
     })
   }
-}
-
-/** FreeSWITCH writes empty header values as `_undef_`. */
-function withUndef(headers: EventHeaders): EventHeaders {
-  return headers.map(([name, value]) => [name, value === '' ? '_undef_' : value])
 }
 
 function textMap(snapshot: Map<string, VariableValue>): Map<string, string> {
