@@ -9,19 +9,19 @@
  * test/fixtures/transcripts.
  */
 import type { Frame } from '../../src/esl/frame-parser.ts'
-import { runApi } from './api.ts'
 import { answer, APPS, preAnswer, type AppContext } from './apps.ts'
 import type { BridgeRecord } from './bridge.ts'
 import type { Disposition, ExecutedApp, SimCallResult, SimContext, SocketAttempt } from './call-records.ts'
+import { CallConnections } from './call-connections.ts'
 import { CallServices } from './call-services.ts'
 import { initialChannel } from './call-setup.ts'
 import { setCdrVariables } from './cdr.ts'
-import { newUuid, serializePlain, withUndef, type EventHeaders, type SimChannel } from './channel.ts'
+import { newUuid, withUndef, type EventHeaders, type SimChannel } from './channel.ts'
 import { SimClock } from './clock.ts'
 import { bytes, text } from './fs-strings.ts'
 import type { HookRun } from './hooks.ts'
-import { SimListener, type ListenerHost } from './listener.ts'
-import { parseSendmsg, type Action, type QueuedMessage } from './messages.ts'
+import { SimListener } from './listener.ts'
+import type { Action, QueuedMessage } from './messages.ts'
 import type { ParkDelivery, SimCallOptions } from './options.ts'
 import { isSip, sipAcked, sipHangup } from './sip-media.ts'
 import { route, transferProfile, xferext, type Transfer } from './transfer.ts'
@@ -34,34 +34,23 @@ type AppOutcome = 'returned' | 'parked' | 'unreachable'
 // Applications without SAF_SUPPORT_NOMEDIA: the core pre-answers the channel before they start (K3).
 const MEDIA_APPS = new Set(['playback', 'play_and_get_digits'])
 
-export class SimCall implements ListenerHost {
+export class SimCall {
   readonly uuid: string
   readonly channel: SimChannel
-  /** Every command the router sent, in order (command line, headers, body), on every connection. */
-  readonly received: Frame[] = []
-  /** Every frame sent to the router, byte for byte. */
-  readonly sent: Buffer[] = []
   readonly executed: ExecutedApp[] = []
   readonly bridges: BridgeRecord[] = []
-  /** `api` and `bgapi` commands the router sent, as sent. */
-  readonly apiCommands: string[] = []
   /** Dialplan applications that ran after the socket application returned. */
   readonly dialplanApps: Array<readonly [string, string]> = []
   /** Where the socket application tried to connect, in order. */
   readonly socketAttempts: SocketAttempt[] = []
-  /** The Event Socket connections this call opened (a transfer back into the socket extension opens another). */
-  readonly listeners: SimListener[] = []
   disposition: Disposition = 'controlled'
   readonly done: Promise<SimCallResult>
-  /** When the router sent `connect`, in ms (performance.now), for latency figures. */
-  connectedAt: number | undefined
-  /** When things happened (performance.now()): `tcp`, `connect`, `execute:<app>` (first), for latency figures. */
-  readonly marks = new Map<string, number>()
 
   private readonly options: SimCallOptions
   private readonly sim: SimContext
   private readonly clock: SimClock
   private readonly services: CallServices
+  private readonly connections: CallConnections
   private readonly socketArgument: string
   private readonly queue: QueuedMessage[] = []
   /** Depth of running applications started with event-lock: while > 0 nothing queued runs nested. */
@@ -90,9 +79,48 @@ export class SimCall implements ListenerHost {
     this.lastApp = ['socket', this.socketArgument]
     this.channel = initialChannel(sim.identity, this.uuid, options, this.socketArgument)
     this.services = new CallServices(this.channel, options, sim.hashes, (cause) => this.hangupChannel(cause))
+    this.connections = new CallConnections(this.channel, options, sim, this.clock, this.services, {
+      trigger: (on) => this.trigger(on),
+      enqueue: (message) => {
+        this.commandCount++
+        this.queue.push(message)
+        this.clock.notify()
+      },
+      closed: () => this.maybeFinish(),
+    })
     this.done = new Promise((resolve) => {
       this.resolveDone = resolve
     })
+  }
+
+  /** Every command the router sent, in order (command line, headers, body), on every connection. */
+  get received(): readonly Frame[] {
+    return this.connections.received
+  }
+
+  /** Every frame sent to the router, byte for byte. */
+  get sent(): readonly Buffer[] {
+    return this.connections.sent
+  }
+
+  /** `api` and `bgapi` commands the router sent, as sent. */
+  get apiCommands(): readonly string[] {
+    return this.connections.apiCommands
+  }
+
+  /** The Event Socket connections this call opened (a transfer back into the socket extension opens another). */
+  get listeners(): readonly SimListener[] {
+    return this.connections.listeners
+  }
+
+  /** When things happened (performance.now()): `tcp`, `connect`, `execute:<app>` (first), for latency figures. */
+  get marks(): Map<string, number> {
+    return this.connections.marks
+  }
+
+  /** When the router sent `connect`, in ms (performance.now), for latency figures. */
+  get connectedAt(): number | undefined {
+    return this.connections.connectedAt
   }
 
   /** `${api ...}` expansions FreeSWITCH would have run: any entry is an injection. */
@@ -191,12 +219,13 @@ export class SimCall implements ListenerHost {
       const colon = target.lastIndexOf(':')
       const park = this.options.parkEvent
       const parkRule: ParkDelivery = Array.isArray(park) ? ((park as readonly ParkDelivery[])[this.listeners.length] ?? 'none') : ((park as ParkDelivery | undefined) ?? this.sim.park)
-      const listener = new SimListener(this, parkRule, this.options.lingerNotice ?? this.sim.lingerNotice)
-      this.listeners.push(listener)
+      const listener = new SimListener(this.connections, parkRule, this.options.lingerNotice ?? this.sim.lingerNotice)
+      const listeners = this.connections.listeners
+      listeners.push(listener)
       const accepted = await listener.open(target.slice(0, colon), Number(target.slice(colon + 1)))
       this.socketAttempts.push({ target, accepted })
       if (!accepted) {
-        this.listeners.splice(this.listeners.indexOf(listener), 1)
+        listeners.splice(listeners.indexOf(listener), 1)
         continue
       }
       this.marks.set('tcp', performance.now())
@@ -344,111 +373,6 @@ export class SimCall implements ListenerHost {
     for (const listener of this.listeners) listener.channelGone()
   }
 
-  // ---- ListenerHost: what the Event Socket side asks of the call ----
-
-  get channelName(): string {
-    return this.channel.name
-  }
-
-  get channelUp(): boolean {
-    return this.channel.up
-  }
-
-  get control(): 'full' | 'single-channel' {
-    return this.options.control ?? 'full'
-  }
-
-  get faults(): SimCallOptions['faults'] {
-    return this.options.faults
-  }
-
-  get maxQueuedEvents(): number {
-    return this.sim.maxQueuedEvents
-  }
-
-  get dropEventsWithoutLinger(): boolean {
-    return this.options.dropEventsWithoutLinger ?? false
-  }
-
-  get firstCommandTimeoutMs(): number {
-    return this.options.firstCommandTimeoutMs ?? 25_000
-  }
-
-  schedule(ms: number, action: () => void): void {
-    this.clock.schedule(ms, action)
-  }
-
-  scheduleReal(ms: number, action: () => void): void {
-    this.clock.scheduleReal(ms, action)
-  }
-
-  connectReply(control: string): string {
-    const headers = this.channel.render('CHANNEL_DATA', {
-      post: [
-        ['Content-Type', 'command/reply'],
-        ['Reply-Text', '+OK\n'],
-        ['Socket-Mode', 'async'],
-        ['Control', control],
-      ],
-    })
-    return `${serializePlain(withUndef(headers))}\n`
-  }
-
-  onConnect(listener: SimListener): void {
-    this.connectedAt ??= performance.now()
-    if (!this.marks.has('connect')) this.marks.set('connect', this.connectedAt)
-    this.trigger('connect')
-    // The socket application parks the channel: CHANNEL_PARK, which races with `myevents` on this connection.
-    const park = withUndef(this.channel.render('CHANNEL_PARK'))
-    for (const other of this.listeners) if (other !== listener) other.deliver(park)
-    listener.parked(park)
-    this.clock.notify()
-  }
-
-  onSendmsg(listener: SimListener, frame: Frame): void {
-    const message = parseSendmsg(frame)
-    this.commandCount++
-    if (message.command === 'execute') {
-      if (!this.marks.has(`execute:${message.app}`)) this.marks.set(`execute:${message.app}`, performance.now())
-      listener.executed(message.app)
-    }
-    this.trigger('command')
-    this.queue.push(message)
-    this.clock.notify()
-  }
-
-  onApi(line: string, background: boolean): string {
-    this.apiCommands.push(text(line))
-    if (background) return ''
-    const space = line.indexOf(' ')
-    return runApi(this.services.api(), space === -1 ? line : line.slice(0, space), space === -1 ? '' : line.slice(space + 1))
-  }
-
-  getvar(name: string): string | undefined {
-    return this.channel.vars.get(name)
-  }
-
-  onResume(): void {
-    this.channel.vars.set('socket_resume', 'true')
-  }
-
-  onRelease(): void {
-    this.clock.notify()
-  }
-
-  onClosed(): void {
-    this.clock.notify()
-    this.maybeFinish()
-  }
-
-  onCommand(frame: Frame): void {
-    this.received.push(frame)
-  }
-
-  onSent(frame: Buffer): void {
-    this.sent.push(frame)
-  }
-
   // ---- what applications use ----
 
   private appContext(): AppContext {
@@ -494,6 +418,7 @@ export class SimCall implements ListenerHost {
     }
   }
 
+  /** Scripted hang-ups (options.hangups) due at this point. */
   private trigger(on: 'connect' | 'command' | 'execute', app?: string, count?: number): void {
     for (const hangup of this.options.hangups ?? []) {
       if (hangup.on !== on) continue
