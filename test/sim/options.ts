@@ -87,7 +87,13 @@ export interface SimCallOptions {
   readonly socketTargets?: readonly string[]
   /** Without `full`, linger/api/event are refused. */
   readonly control?: 'full' | 'single-channel'
+  /** What the caller keys, one entry per digit collection (play_and_get_digits try). */
   readonly dtmf?: readonly DtmfInput[]
+  /**
+   * How each leg a bridge dials fares, in dialling order over the whole call (every leg of a
+   * dial string takes the next one; legs that fail before ringing, like an unknown gateway,
+   * take none). Default: answered.
+   */
   readonly bridge?: readonly BridgeOutcome[]
   readonly hangups?: readonly HangupTrigger[]
   /** Where the linger notice lands relative to the hang-up events (FreeSWITCH varies; default: varies by call). */
