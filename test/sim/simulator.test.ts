@@ -94,9 +94,11 @@ describe('the simulator is no kinder than the switch', { timeout: 30_000 }, () =
   it('CHANNEL_PARK is racy: by default some calls get it, some do not', async () => {
     const sim = simulator()
     const first = controller.connections.length
-    const calls = [sim.placeCall(), sim.placeCall(), sim.placeCall()]
+    const calls: SimCall[] = []
     const parked: boolean[] = []
-    for (let i = 0; i < calls.length; i++) {
+    // One call at a time, so that connection i is call i.
+    for (let i = 0; i < 3; i++) {
+      calls.push(sim.placeCall())
       const connection = await take(first + i)
       connection.send(HANGUP)
       await connection.until(named('CHANNEL_HANGUP_COMPLETE'), `call ${i}: CHANNEL_HANGUP_COMPLETE`)
@@ -109,9 +111,10 @@ describe('the simulator is no kinder than the switch', { timeout: 30_000 }, () =
   it('the linger notice does not always come last: after CHANNEL_HANGUP_COMPLETE, right after or right before CHANNEL_HANGUP, call by call', async () => {
     const sim = simulator()
     const first = controller.connections.length
-    const calls = [0, 1, 2, 3].map(() => sim.placeCall())
+    const calls: SimCall[] = []
     const orders: string[] = []
-    for (let i = 0; i < calls.length; i++) {
+    for (let i = 0; i < 4; i++) {
+      calls.push(sim.placeCall())
       const connection = await take(first + i)
       connection.send(HANGUP)
       await connection.until((frames) => named('CHANNEL_HANGUP_COMPLETE')(frames) && frames.some((frame) => frame.header('Content-Disposition') === 'linger'), `call ${i}: the hang-up and the linger notice`)
