@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { FreeSwitchSimulator, type SimCall, type SimCallOptions } from '../test/sim/simulator.ts'
+import { TEST_SWITCH } from '../test/support/test-switch.ts'
 
 export type LoadCommand =
   | { readonly type: 'closed'; readonly port: number; readonly latencyMs: number; readonly concurrency: number; readonly durationMs: number }
@@ -61,7 +62,7 @@ function startWebhook(): Promise<Server> {
 
 function simulator(port: number): FreeSwitchSimulator {
   // Scaled time: the simulated channel thread and the conversation take about a millisecond.
-  return new FreeSwitchSimulator({ host: '127.0.0.1', port, timeScale: 0.001 })
+  return new FreeSwitchSimulator({ host: '127.0.0.1', port, timeScale: 0.001, ...TEST_SWITCH })
 }
 
 function callOptions(latencyMs: number, talkMs = 0): SimCallOptions {

@@ -17,6 +17,7 @@ import { connectRedis } from '../src/config/redis-connection.ts'
 import { startWebhookServer } from '../examples/webhook-server/server.ts'
 import { FreeSwitchSimulator, type SimCallOptions } from '../test/sim/simulator.ts'
 import { RedisProcess } from '../test/support/redis-server.ts'
+import { TEST_SWITCH } from '../test/support/test-switch.ts'
 
 interface Scenario {
   readonly title: string
@@ -120,7 +121,7 @@ async function main(): Promise<number> {
     await configs.replace(scenario.webhook, scenario.config)
   }
   const { esl } = await app.listen()
-  const sim = new FreeSwitchSimulator({ host: '127.0.0.1', port: esl.port, timeScale: 0.05 })
+  const sim = new FreeSwitchSimulator({ host: '127.0.0.1', port: esl.port, timeScale: 0.05, ...TEST_SWITCH })
 
   const happened: string[][] = []
   const variables: string[][] = []

@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline'
 import { after, before, describe, it } from 'node:test'
 import { FreeSwitchSimulator, type SimCall } from '../sim/simulator.ts'
 import { RedisProcess, testClient } from '../support/redis-server.ts'
+import { TEST_SWITCH } from '../support/test-switch.ts'
 import { WebhookServer } from '../support/webhook-server.ts'
 
 const BIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js')
@@ -66,7 +67,7 @@ describe('webhook-router serve', () => {
     const exited = once(router.child, 'exit')
     try {
       const listening = await router.line('event socket server listening')
-      const sim = new FreeSwitchSimulator({ host: '127.0.0.1', port: Number(listening['port']), timeScale: 0.01 })
+      const sim = new FreeSwitchSimulator({ host: '127.0.0.1', port: Number(listening['port']), timeScale: 0.01, ...TEST_SWITCH })
       const call = sim.placeCall({ variables: { webhook: 'crm' }, callerIdNumber: '31612345678' })
       const result = await call.done
       await sim.close()
@@ -101,7 +102,7 @@ describe('webhook-router serve', () => {
     const calls: SimCall[] = []
     try {
       const listening = await router.line('event socket server listening')
-      const sim = new FreeSwitchSimulator({ host: '127.0.0.1', port: Number(listening['port']), timeScale: 0.01 })
+      const sim = new FreeSwitchSimulator({ host: '127.0.0.1', port: Number(listening['port']), timeScale: 0.01, ...TEST_SWITCH })
       const place = (index: number): SimCall => {
         const call =
           index % 3 === 0

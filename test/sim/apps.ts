@@ -3,28 +3,13 @@
  * the recorded transcripts exercise them: which variables change, in what
  * order, which events fire, and when the channel hangs up.
  */
-import type { SimChannel, EventHeaders, Profile } from './channel.ts'
-import { newUuid } from './channel.ts'
-import { parseDialString, type DialString } from './dial-string.ts'
-import { separateString, text } from './fs-strings.ts'
-import type { BridgeOutcome, DtmfInput } from './options.ts'
-
-export interface BridgeRecord {
-  /** The dial string as FreeSWITCH received it (after the first expansion). */
-  readonly dialString: string
-  readonly parsed: DialString
-  /** The caller's channel variables when the bridge started (byte strings). */
-  readonly variables: ReadonlyMap<string, string | readonly string[]>
-  /** What the callee's leg carried: caller-ID name/number and privacy (text). */
-  readonly callee: {
-    readonly callerIdName: string
-    readonly callerIdNumber: string
-    readonly hideName: boolean
-    readonly hideNumber: boolean
-    readonly cidType: string | undefined
-  }
-  outcome: 'answered' | string
-}
+import { bridge, type BridgeRecord } from './bridge.ts'
+import type { EventHeaders, SimChannel } from './channel.ts'
+import { separateString } from './fs-strings.ts'
+import { isSip, sipAnswered, sipEarlyMedia } from './sip-media.ts'
+import type { HookMoment } from './hooks.ts'
+import type { BridgeOutcome, DtmfInput, SwitchDirectory } from './options.ts'
+import type { VariableValue } from './variable-store.ts'
 
 export interface AppContext {
   readonly channel: SimChannel
@@ -41,6 +26,15 @@ export interface AppContext {
   recordBridge(record: BridgeRecord): void
   /** Notes a key the caller pressed (the CDR's digits_dialed). */
   dtmfPressed(key: string): void
+  /** What the switch knows: gateways, profiles, directory users. */
+  readonly directory: SwitchDirectory
+  /** Runs (records) the hook variables among `variables` due at `moment`. */
+  runHooks(variables: Iterable<readonly [string, VariableValue]>, moment: HookMoment, leg: 'caller' | 'callee'): void
+  /** The caller hears early media / is answered (a bridge whose callee answers an unanswered caller). */
+  preAnswerCaller(): Promise<void>
+  answerCaller(): Promise<void>
+  /** A transfer is pending: apps queued behind it still run, media apps fail at once (08d). */
+  readonly transferring: boolean
 }
 
 export type App = (context: AppContext, arg: string) => Promise<void>
@@ -58,24 +52,34 @@ function baseSet(context: AppContext, assignment: string): string | undefined {
   return name
 }
 
-async function answer(context: AppContext): Promise<void> {
+export async function answer(context: AppContext): Promise<void> {
   const channel = context.channel
   if (channel.answerState === 'answered') return
+  // A SIP channel negotiates media first: CHANNEL_PROGRESS_MEDIA comes before CHANNEL_ANSWER (10, J5).
+  if (channel.answerState === 'ringing' && isSip(channel)) await preAnswer(context)
+  if (isSip(channel)) {
+    sipAnswered(channel)
+    if (channel.sip) channel.sip.ackPending = true
+  }
   channel.times.answered = channel.identity.now()
   channel.answerState = 'answered'
   context.emit('CHANNEL_ANSWER')
   channel.callState = 'ACTIVE'
   channel.vars.set('endpoint_disposition', 'ANSWER')
+  context.runHooks(channel.vars.list(), 'answer', 'caller')
 }
 
-async function preAnswer(context: AppContext): Promise<void> {
+export async function preAnswer(context: AppContext): Promise<void> {
   const channel = context.channel
   if (channel.answerState !== 'ringing') return
   channel.times.progressMedia = channel.identity.now()
   channel.answerState = 'early'
+  if (isSip(channel)) sipEarlyMedia(channel)
+  channel.vars.set('endpoint_disposition', 'EARLY MEDIA')
   context.emit('CHANNEL_PROGRESS_MEDIA')
   channel.callState = 'EARLY'
-  channel.vars.set('endpoint_disposition', 'EARLY MEDIA')
+  context.runHooks(channel.vars.list(), 'pre_answer', 'caller')
+  context.runHooks(channel.vars.list(), 'media', 'caller')
 }
 
 async function ringReady(context: AppContext): Promise<void> {
@@ -99,7 +103,10 @@ async function playFile(context: AppContext, file: string, stopAfterMs?: number)
 }
 
 async function playback(context: AppContext, arg: string): Promise<void> {
-  await preAnswer(context)
+  if (context.transferring) {
+    response(context, 'PLAYBACK ERROR')
+    return
+  }
   context.channel.vars.delete('playback_terminator_used')
   await playFile(context, arg)
   response(context, 'FILE PLAYED')
@@ -141,7 +148,8 @@ async function readDigits(
     await context.wait(timeoutMs)
   } else {
     for (const key of keys) {
-      context.emit('DTMF', { post: [['DTMF-Digit', key], ['DTMF-Duration', '2000'], ['DTMF-Source', source]] })
+      // RFC 2833 carries the duration in whole packets: 2000 samples arrive as 2080 (10).
+      context.emit('DTMF', { post: [['DTMF-Digit', key], ['DTMF-Duration', source === 'RTP' ? '2080' : '2000'], ['DTMF-Source', source]] })
       context.dtmfPressed(key)
       if (terminators.includes(key)) {
         terminator = key
@@ -252,185 +260,6 @@ async function sleep(context: AppContext, arg: string): Promise<void> {
 async function transfer(context: AppContext, arg: string): Promise<void> {
   const [destination = '', dialplan = 'XML', dialContext = context.channel.profileValue('Context') || 'default'] = separateString(arg, ' ', 3)
   context.transfer(destination, dialplan, dialContext)
-}
-
-const DIALSTATUS: Readonly<Record<string, string>> = { USER_BUSY: 'BUSY', NO_ANSWER: 'NOANSWER' }
-// These causes never hang up the caller, continue_on_fail or not.
-const ALWAYS_CONTINUE = new Set(['NO_ANSWER', 'NO_USER_RESPONSE', 'ORIGINATOR_CANCEL'])
-
-function shouldContinue(channel: SimChannel, cause: string): boolean {
-  if (ALWAYS_CONTINUE.has(cause)) return true
-  const setting = channel.vars.get('continue_on_fail')
-  if (setting === undefined) return false
-  if (/^(true|yes|on|1)$/i.test(setting)) return true
-  return setting.split(',').some((listed) => listed.trim().toUpperCase() === cause)
-}
-
-interface Target {
-  readonly channelName: string
-  readonly destination: string
-  readonly context: string
-  readonly source: string
-  readonly logicalDirection: string
-  readonly calleeNumber: string
-}
-
-/** What an endpoint string dials, or the cause FreeSWITCH fails it with. */
-function resolveEndpoint(endpoint: string): Target | { fail: string; createsLeg: boolean } {
-  const loopback = /^loopback\/([^/]+)(?:\/([^/]+))?/.exec(endpoint)
-  if (loopback) {
-    const destination = loopback[1] as string
-    const loopContext = loopback[2] ?? 'default'
-    return { channelName: `loopback/${destination}-a`, destination, context: loopContext, source: 'mod_loopback', logicalDirection: 'inbound', calleeNumber: loopContext }
-  }
-  const gateway = /^sofia\/gateway\/([^/]+)\/([^/;@]+)/.exec(endpoint)
-  if (gateway) {
-    const destination = gateway[2] as string
-    return { channelName: `sofia/gateway/${gateway[1]}/${destination}`, destination, context: 'default', source: 'mod_sofia', logicalDirection: 'outbound', calleeNumber: destination }
-  }
-  const user = /^user\/([^@/]+)@(.+)$/.exec(endpoint)
-  if (user) {
-    const destination = user[1] as string
-    return { channelName: `sofia/internal/${destination}@${user[2]}`, destination, context: 'default', source: 'mod_sofia', logicalDirection: 'outbound', calleeNumber: destination }
-  }
-  const sofia = /^sofia\/([^/]+)\/([^@;]+)/.exec(endpoint)
-  if (sofia) {
-    const destination = sofia[2] as string
-    return { channelName: `sofia/${sofia[1]}/${destination}`, destination, context: 'default', source: 'mod_sofia', logicalDirection: 'outbound', calleeNumber: destination }
-  }
-  const error = /^error\/(.+)$/.exec(endpoint)
-  if (error) return { fail: (error[1] as string).toUpperCase(), createsLeg: false }
-  return { fail: 'CHAN_NOT_IMPLEMENTED', createsLeg: false }
-}
-
-function hidesFlags(privacyValue: string | undefined): { name: boolean; number: boolean } {
-  const flags = (privacyValue ?? '').toLowerCase().split(/[+:,|]/)
-  return { name: flags.includes('hide_name'), number: flags.includes('hide_number') }
-}
-
-async function bridge(context: AppContext, arg: string): Promise<void> {
-  const channel = context.channel
-  const vars = channel.vars
-  const dial = parseDialString(arg)
-  const leg = dial.groups[0]?.[0]
-  // origination_* only count in the dial string; the caller's own copies (from its originate) do not.
-  const dialVar = (name: string): string | undefined => leg?.variables.get(name) ?? dial.global.get(name)
-  const legVar = (name: string): string | undefined => dialVar(name) ?? vars.get(name)
-  const originationPrivacy = hidesFlags(dialVar('origination_privacy'))
-  const callee = {
-    callerIdName: dialVar('origination_caller_id_name') ?? vars.get('effective_caller_id_name') ?? channel.profileValue('Caller-ID-Name'),
-    callerIdNumber: dialVar('origination_caller_id_number') ?? vars.get('effective_caller_id_number') ?? channel.profileValue('Caller-ID-Number'),
-    hideName: channel.privacyHideName || originationPrivacy.name,
-    hideNumber: channel.privacyHideNumber || originationPrivacy.number,
-    cidType: legVar('sip_cid_type'),
-  }
-  const record: BridgeRecord = {
-    dialString: arg,
-    parsed: dial,
-    variables: vars.snapshot(),
-    callee: { ...callee, callerIdName: text(callee.callerIdName), callerIdNumber: text(callee.callerIdNumber) },
-    outcome: 'pending',
-  }
-  context.recordBridge(record)
-
-  const resolved = resolveEndpoint(leg?.endpoint ?? '')
-  // error/ endpoints fail by themselves; only real endpoints take a scripted outcome.
-  const scripted = 'fail' in resolved ? { answer: true as const } : (context.nextBridgeOutcome() ?? { answer: true as const })
-  const peerUuid = newUuid()
-
-  const fail = async (cause: string, createsLeg: boolean, rings: boolean, afterMs: number): Promise<void> => {
-    await context.wait(afterMs)
-    if (!channel.up) return
-    if (rings && 'calleeNumber' in resolved) {
-      channel.setProfileValue('Callee-ID-Number', resolved.calleeNumber)
-      channel.times.progress = channel.identity.now()
-    }
-    if (createsLeg) {
-      vars.set('originate_signal_bond', peerUuid)
-      vars.push('originated_legs', `${peerUuid};Outbound Call;${'calleeNumber' in resolved ? resolved.calleeNumber : 'default'}`)
-      vars.set('last_bridge_hangup_cause', cause)
-    }
-    vars.set('originate_disposition', cause)
-    vars.set('DIALSTATUS', DIALSTATUS[cause] ?? cause)
-    if (createsLeg) vars.push('originate_causes', `${peerUuid};${cause}`)
-    vars.set('originate_failed_cause', cause)
-    record.outcome = cause
-    if (!shouldContinue(channel, cause)) context.hangup(cause)
-  }
-
-  if ('fail' in resolved) return fail(resolved.fail, resolved.createsLeg, false, 0)
-  if (!('answer' in scripted)) {
-    const timeoutSeconds = Number.parseInt(legVar('originate_timeout') ?? legVar('leg_timeout') ?? '', 10)
-    const ringMs = scripted.afterMs ?? (scripted.fail === 'NO_ANSWER' && timeoutSeconds > 0 ? timeoutSeconds * 1000 - 700 : 20)
-    return fail(scripted.fail, true, scripted.fail === 'NO_ANSWER' || scripted.fail === 'ALLOTTED_TIMEOUT', ringMs)
-  }
-
-  // Answered: the peer leg exists, the two legs are bridged.
-  await context.wait(20)
-  if (!channel.up) return
-  const now = channel.identity.now()
-  const peer: Profile = [
-    ['Direction', 'outbound'],
-    ['Logical-Direction', resolved.logicalDirection],
-    ['Dialplan', 'xml'],
-    ['Caller-ID-Name', callee.callerIdName],
-    ['Caller-ID-Number', callee.callerIdNumber],
-    ['Orig-Caller-ID-Name', channel.profileValue('Caller-ID-Name')],
-    ['Orig-Caller-ID-Number', channel.profileValue('Caller-ID-Number')],
-    ['Callee-ID-Name', 'Outbound Call'],
-    ['Callee-ID-Number', resolved.calleeNumber],
-    ['ANI', channel.profileValue('ANI')],
-    ['Destination-Number', resolved.destination],
-    ['Unique-ID', peerUuid],
-    ['Source', resolved.source],
-    ['Context', resolved.context],
-    ['Channel-Name', resolved.channelName],
-    ['Profile-Created-Time', String(now)],
-    ['Channel-Created-Time', String(now)],
-    ['Channel-Answered-Time', String(now)],
-    ['Channel-Progress-Time', '0'],
-    ['Channel-Progress-Media-Time', '0'],
-    ['Channel-Hangup-Time', '0'],
-    ['Channel-Transfer-Time', '0'],
-    ['Channel-Resurrect-Time', '0'],
-    ['Channel-Bridged-Time', '0'],
-    ['Channel-Last-Hold', '0'],
-    ['Channel-Hold-Accum', '0'],
-    ['Screen-Bit', 'true'],
-    ['Privacy-Hide-Name', String(callee.hideName)],
-    ['Privacy-Hide-Number', String(callee.hideNumber)],
-  ]
-  channel.setProfileValue('Callee-ID-Number', resolved.calleeNumber)
-  channel.times.bridged = now
-  channel.otherLeg = peer
-  vars.push('originated_legs', `${peerUuid};Outbound Call;${resolved.calleeNumber}`)
-  vars.set('originate_disposition', 'SUCCESS')
-  vars.set('DIALSTATUS', 'SUCCESS')
-  vars.push('originate_causes', `${peerUuid};NONE`)
-  vars.set('signal_bond', peerUuid)
-  record.outcome = 'answered'
-  const bridgeIds: EventHeaders = [
-    ['Bridge-A-Unique-ID', channel.uuid],
-    ['Bridge-B-Unique-ID', peerUuid],
-  ]
-  context.emit('CHANNEL_BRIDGE', { pre: bridgeIds })
-
-  const callerHangsUp = scripted.hangupBy === 'caller'
-  const stillUp = await context.wait(scripted.talkMs ?? 50)
-  if (!stillUp || callerHangsUp) {
-    if (channel.up) context.hangup('NORMAL_CLEARING')
-  }
-  const cause = scripted.calleeCause ?? 'NORMAL_CLEARING'
-  vars.set('last_bridge_to', peerUuid)
-  vars.set('bridge_channel', resolved.channelName)
-  vars.set('bridge_uuid', peerUuid)
-  vars.set('signal_bond', peerUuid)
-  vars.set('last_sent_callee_id_name', 'Outbound Call')
-  vars.set('last_sent_callee_id_number', resolved.calleeNumber)
-  vars.set('last_bridge_hangup_cause', cause)
-  vars.set('bridge_hangup_cause', cause)
-  context.emit('CHANNEL_UNBRIDGE', { pre: bridgeIds })
-  if (channel.up && /^(true|yes|on|1)$/i.test(vars.get('hangup_after_bridge') ?? '')) context.hangup(cause)
 }
 
 export const APPS: Readonly<Record<string, App>> = {

@@ -81,6 +81,26 @@ export const PROFILE_FIELDS = [
 
 export type Profile = Array<[string, string]>
 
+// switch_caller_get_field_by_name: the caller profile fields a variable lookup falls back to.
+const PROFILE_VARIABLES: Readonly<Record<string, string>> = {
+  dialplan: 'Dialplan',
+  username: 'Username',
+  caller_id_name: 'Caller-ID-Name',
+  caller_id_number: 'Caller-ID-Number',
+  orig_caller_id_name: 'Orig-Caller-ID-Name',
+  orig_caller_id_number: 'Orig-Caller-ID-Number',
+  callee_id_name: 'Callee-ID-Name',
+  callee_id_number: 'Callee-ID-Number',
+  ani: 'ANI',
+  network_addr: 'Network-Addr',
+  rdnis: 'RDNIS',
+  destination_number: 'Destination-Number',
+  source: 'Source',
+  context: 'Context',
+  chan_name: 'Channel-Name',
+  uuid: 'Unique-ID',
+}
+
 export interface SwitchIdentity {
   readonly coreUuid: string
   readonly hostname: string
@@ -113,6 +133,10 @@ export class SimChannel {
   readonly times: ChannelTimes
   /** The bridged (or last bridged) peer's profile, rendered as Other-Leg-*. */
   otherLeg: Profile | undefined
+  /** The media codec; a SIP channel has none until media is negotiated, a loopback one has L16 from the start. */
+  codec: { readonly name: string; readonly rate: string; readonly bitRate: string } | undefined
+  /** mod_sofia's media state (ports), once early media or answer negotiated it; an ACK is due after the answer. */
+  sip: { readonly localPort: number; readonly remotePort: number; ackPending?: boolean } | undefined
   readonly vars: VariableStore
 
   constructor(
@@ -125,6 +149,7 @@ export class SimChannel {
     createdAt: number,
   ) {
     this.vars = new VariableStore(variables)
+    this.codec = this.profileValue('Source') === 'mod_sofia' ? undefined : { name: 'L16', rate: '8000', bitRate: '128000' }
     this.times = { created: createdAt, profileCreated: createdAt, answered: 0, progress: 0, progressMedia: 0, hangup: 0, transfer: 0, bridged: 0 }
   }
 
@@ -142,6 +167,24 @@ export class SimChannel {
     const anchor = after === undefined ? -1 : this.profile.findIndex(([name]) => name === after)
     if (anchor === -1) this.profile.push([field, value])
     else this.profile.splice(anchor + 1, 0, [field, value])
+  }
+
+  /**
+   * A variable as switch_channel_get_variable finds it: the channel's own, else the
+   * caller profile's field of that name (`${caller_id_name}`, `${destination_number}`...).
+   */
+  variable(name: string): string | undefined {
+    const own = this.vars.get(name)
+    if (own !== undefined) return own
+    const field = PROFILE_VARIABLES[name]
+    if (field === undefined) return undefined
+    const value = field === 'Unique-ID' ? this.uuid : this.profileValue(field)
+    return value === '' ? undefined : value
+  }
+
+  removeProfileValue(field: string): void {
+    const index = this.profile.findIndex(([name]) => name === field)
+    if (index !== -1) this.profile.splice(index, 1)
   }
 
   get up(): boolean {
@@ -179,14 +222,17 @@ export class SimChannel {
       ['Answer-State', this.answerState],
     ]
     if (this.hangupCause !== undefined) headers.push(['Hangup-Cause', this.hangupCause])
-    headers.push(
-      ['Channel-Read-Codec-Name', 'L16'],
-      ['Channel-Read-Codec-Rate', '8000'],
-      ['Channel-Read-Codec-Bit-Rate', '128000'],
-      ['Channel-Write-Codec-Name', 'L16'],
-      ['Channel-Write-Codec-Rate', '8000'],
-      ['Channel-Write-Codec-Bit-Rate', '128000'],
-    )
+    const codec = this.codec
+    if (codec) {
+      headers.push(
+        ['Channel-Read-Codec-Name', codec.name],
+        ['Channel-Read-Codec-Rate', codec.rate],
+        ['Channel-Read-Codec-Bit-Rate', codec.bitRate],
+        ['Channel-Write-Codec-Name', codec.name],
+        ['Channel-Write-Codec-Rate', codec.rate],
+        ['Channel-Write-Codec-Bit-Rate', codec.bitRate],
+      )
+    }
     return headers
   }
 
@@ -227,6 +273,11 @@ export class SimChannel {
     headers.push(...(options.post ?? []))
     return headers
   }
+}
+
+/** FreeSWITCH writes empty header values as `_undef_`. */
+export function withUndef(headers: EventHeaders): EventHeaders {
+  return headers.map(([name, value]) => [name, value === '' ? '_undef_' : value])
 }
 
 /** `YYYY-MM-DD HH:MM:SS` in local time, as Event-Date-Local and *_stamp variables show it. */

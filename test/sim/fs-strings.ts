@@ -107,14 +107,19 @@ export interface ExpansionContext {
   api(command: string, args: string): string
 }
 
+/** switch_channel_expand_variables gives up below this depth (and returns its input as is). */
+const MAX_EXPANSION_DEPTH = 100
+
 /**
  * Channel variable expansion: `${var}`, `$${global}`, `${api args}` (a space
  * inside the braces makes it an API call). A string without `$` is left
  * alone; otherwise `\$` gives a literal `$` and `\\` one backslash, other
- * backslashes stay (so `\d+` in a regexp survives).
+ * backslashes stay (so `\d+` in a regexp survives). Recursive, as K3 shows:
+ * a variable's value is expanded again where it is substituted, so a value
+ * stored inertly (`uuid_setvar x ${expr 6*7}`) runs its API when referenced.
  */
-export function expandVariables(input: string, context: ExpansionContext): string {
-  if (!input.includes('$')) return input
+export function expandVariables(input: string, context: ExpansionContext, depth = 0): string {
+  if (!input.includes('$') || depth > MAX_EXPANSION_DEPTH) return input
   let out = ''
   for (let i = 0; i < input.length; i++) {
     const char = input[i] as string
@@ -131,11 +136,11 @@ export function expandVariables(input: string, context: ExpansionContext): strin
         out += input.slice(i)
         break
       }
-      const inner = expandVariables(input.slice(open + 1, close), context)
+      const inner = expandVariables(input.slice(open + 1, close), context, depth + 1)
       const space = inner.indexOf(' ')
       if (isGlobal) out += context.global(inner) ?? ''
       else if (space !== -1) out += context.api(inner.slice(0, space), inner.slice(space + 1))
-      else out += context.variable(inner) ?? ''
+      else out += expandVariables(context.variable(inner) ?? '', context, depth + 1)
       i = close
       continue
     }
@@ -173,6 +178,11 @@ export const Q850: Readonly<Record<string, number>> = {
   NORMAL_TEMPORARY_FAILURE: 41,
   ORIGINATOR_CANCEL: 487,
   ALLOTTED_TIMEOUT: 602,
+  LOSE_RACE: 502,
   USER_NOT_REGISTERED: 606,
+  INVALID_GATEWAY: 608,
+  GATEWAY_DOWN: 609,
+  INVALID_URL: 610,
+  INVALID_PROFILE: 611,
   SYSTEM_SHUTDOWN: 503,
 }

@@ -28,7 +28,7 @@ describe('Event Socket session against the simulator', () => {
         destinationNumber: '31201234567',
         variables: { webhook: 'crm' },
       })
-      const result = await call.done
+      const result = await harness.settle(call.done)
       assert.equal(result.disposition, 'hungup')
       assert.deepEqual(
         call.received.slice(0, 3).map((frame) => frame.command),
@@ -54,7 +54,7 @@ describe('Event Socket session against the simulator', () => {
     })
     try {
       const call = harness.sim.placeCall({ callerIdNameBytes: Buffer.from([0x4a, 0xe9, 0xff, 0x25, 0x0a, 0x41]) })
-      await call.done
+      await harness.settle(call.done)
       assert.equal(harness.sessions[0]?.channel?.callerIdName, 'J\uFFFD\uFFFD%\nA')
     } finally {
       await harness.close()
@@ -75,7 +75,7 @@ describe('Event Socket session against the simulator', () => {
     })
     try {
       const call = harness.sim.placeCall()
-      await call.done
+      await harness.settle(call.done)
       assert.deepEqual(
         results.map((result) => (isEvent(result) ? result.get('Application') : result.code)),
         ['set', 'playback', 'set'],
@@ -109,7 +109,7 @@ describe('Event Socket session against the simulator', () => {
     })
     try {
       const call = harness.sim.placeCall()
-      await call.done
+      await harness.settle(call.done)
       const frame = call.received.find((received) => received.header('execute-app-name') === 'set')
       assert.ok(frame)
       assert.equal(frame.header('execute-app-arg'), undefined)
@@ -139,12 +139,12 @@ describe('Event Socket session against the simulator', () => {
         dtmf: [{ timeout: true }],
         hangups: [{ on: 'execute', app: 'play_and_get_digits', afterMs: 20 }],
       })
-      const outcome = await call.done
+      const outcome = await harness.settle(call.done)
       assert.equal(outcome.disposition, 'hungup')
       assert.ok(result instanceof EslError)
       assert.equal(result.code, 'hangup')
       assert.ok(abortedBy instanceof EslError && abortedBy.code === 'hangup')
-      const end = await harness.sessions[0]?.ended
+      const end = await harness.settle(harness.sessions[0]?.ended ?? Promise.reject(new Error('no session')))
       assert.equal(end?.hangupCause, 'NORMAL_CLEARING')
     } finally {
       await harness.close()
@@ -162,7 +162,7 @@ describe('Event Socket session against the simulator', () => {
     )
     try {
       const call = harness.sim.placeCall({ lingerNotice: 'before-hangup', hangups: [{ on: 'execute', app: 'sleep', afterMs: 10 }] })
-      await call.done
+      await harness.settle(call.done)
       assert.ok(result instanceof EslError && result.code === 'hangup')
     } finally {
       await harness.close()
@@ -176,9 +176,9 @@ describe('Event Socket session against the simulator', () => {
     }, { session: { lingerSeconds: 3600 } })
     try {
       const call = harness.sim.placeCall()
-      const outcome = await call.done
+      const outcome = await harness.settle(call.done)
       assert.equal(outcome.hangupCause, 'USER_BUSY')
-      const end = await harness.sessions[0]?.ended
+      const end = await harness.settle(harness.sessions[0]?.ended ?? Promise.reject(new Error('no session')))
       assert.equal(end?.reason, 'hangup')
       // The sim saw our FIN: its last frame is the disconnect notice answering it.
       assert.match(call.sent.at(-1)?.toString() ?? '', /Content-Disposition: disconnect/)
@@ -199,7 +199,7 @@ describe('Event Socket session against the simulator', () => {
       { timeScale: 1 },
     )
     try {
-      await harness.sim.placeCall().done
+      await harness.settle(harness.sim.placeCall().done)
       assert.ok(result instanceof EslError)
       assert.equal(result.code, 'deadline')
     } finally {
@@ -216,7 +216,7 @@ describe('Event Socket session against the simulator', () => {
     })
     try {
       const call = harness.sim.placeCall({ afterSocket: [['playback', 'tone_stream://%(200,0,440)']] })
-      const outcome = await call.done
+      const outcome = await harness.settle(call.done)
       assert.equal(outcome.disposition, 'handed-back')
       assert.equal(call.variable('webhook_result'), 'failure')
       assert.deepEqual(call.dialplanApps, [['playback', 'tone_stream://%(200,0,440)']])
@@ -228,16 +228,23 @@ describe('Event Socket session against the simulator', () => {
 
   it('a handler that throws, or returns while holding the call, hands the call back', async () => {
     let calls = 0
-    const harness = await startHarness(async (session) => {
-      await ready(session)
-      calls++
-      if (calls === 1) throw new Error('boom')
-    })
+    const harness = await startHarness(
+      async (session) => {
+        await ready(session)
+        calls++
+        if (calls === 1) throw new Error('boom')
+      },
+      { handlerErrors: 'expected' },
+    )
     try {
       const first = await harness.sim.placeCall().done
       const second = await harness.sim.placeCall().done
       assert.equal(first.disposition, 'handed-back')
       assert.equal(second.disposition, 'handed-back')
+      assert.deepEqual(
+        harness.handlerErrors.map((error) => (error as Error).message),
+        ['boom'],
+      )
     } finally {
       await harness.close()
     }
@@ -253,7 +260,7 @@ describe('Event Socket session against the simulator', () => {
     })
     try {
       const call = harness.sim.placeCall({ dialplan: { '200': [['answer', '']] } })
-      const outcome = await call.done
+      const outcome = await harness.settle(call.done)
       assert.equal(outcome.disposition, 'transferred')
       assert.ok(transfer && !(transfer instanceof EslError))
     } finally {
@@ -288,11 +295,12 @@ describe('Event Socket session against the simulator', () => {
           peer.write('Content-Type: text/disconnect-notice\nContent-Disposition: linger\nContent-Length: 0\n\n')
         }
       })
-      const end = await (await until(() => harness.sessions.length === 1), harness.sessions[0] as EslSession).ended
+      await harness.settle(until(() => harness.sessions.length === 1, 5000, 'a session for the scripted peer'))
+      const end = await harness.settle((harness.sessions[0] as EslSession).ended)
       assert.equal(end.reason, 'hangup')
       assert.equal(end.hangupCause, 'ORIGINATOR_CANCEL')
       // And the router closed the lingering socket itself.
-      await closed
+      await harness.settle(closed)
     } finally {
       await harness.close()
     }
@@ -305,7 +313,7 @@ describe('Event Socket session against the simulator', () => {
       result = await session.execute('no_such_app', 'x')
     })
     try {
-      const outcome = await harness.sim.placeCall().done
+      const outcome = await harness.settle(harness.sim.placeCall().done)
       assert.equal(outcome.hangupCause, 'DESTINATION_OUT_OF_ORDER')
       assert.ok(result instanceof EslError && result.code === 'hangup')
     } finally {
@@ -327,7 +335,7 @@ describe('Event Socket session against the simulator', () => {
     try {
       const broken = harness.sim.placeCall({ faults: { resetAfterFrames: 4 } })
       const healthy = harness.sim.placeCall()
-      await Promise.all([broken.done, healthy.done])
+      await harness.settle(Promise.all([broken.done, healthy.done]))
       const [first, second] = [harness.sessions[0], harness.sessions[1]]
       assert.ok(first && second)
       assert.ok(results.some((result) => result instanceof EslError && result.code === 'closed'))
@@ -347,7 +355,7 @@ describe('Event Socket session against the simulator', () => {
       })
       try {
         const call = harness.sim.placeCall({ faults: { split } })
-        await call.done
+        await harness.settle(call.done)
         assert.ok(result && isEvent(result), split)
         assert.equal(call.variable('split'), 'ok')
       } finally {
@@ -369,7 +377,7 @@ describe('Event Socket session against the simulator', () => {
     })
     try {
       const call = harness.sim.placeCall()
-      await call.done
+      await harness.settle(call.done)
       assert.deepEqual(
         refusals.map((refusal) => refusal?.code),
         [...Array<string>(11).fill('invalid_argument'), undefined],
@@ -394,7 +402,7 @@ describe('Event Socket session against the simulator', () => {
     })
     try {
       const call = harness.sim.placeCall()
-      await call.done
+      await harness.settle(call.done)
       assert.equal(output, '1234')
       assert.equal(typeof job, 'string')
       assert.equal(call.received.find((frame) => frame.command?.startsWith('bgapi'))?.header('Job-UUID'), job)
@@ -411,7 +419,7 @@ describe('Event Socket session against the simulator', () => {
       await session.hangup()
     })
     try {
-      await harness.sim.placeCall({ control: 'single-channel' }).done
+      await harness.settle(harness.sim.placeCall({ control: 'single-channel' }).done)
       assert.ok(result instanceof EslError && result.code === 'rejected')
     } finally {
       await harness.close()
@@ -427,7 +435,7 @@ describe('Event Socket session against the simulator', () => {
       { allow: ['10.0.0.0/8'] },
     )
     try {
-      const outcome = await harness.sim.placeCall().done
+      const outcome = await harness.settle(harness.sim.placeCall().done)
       assert.equal(outcome.disposition, 'parked')
       assert.equal(handled, 0)
     } finally {
@@ -445,7 +453,7 @@ describe('Event Socket session against the simulator', () => {
       const received: Buffer[] = []
       silent.on('data', (chunk: Buffer) => received.push(chunk))
       const closed = new Promise((resolve) => silent.on('close', resolve))
-      const healthy = await harness.sim.placeCall().done
+      const healthy = await harness.settle(harness.sim.placeCall().done)
       await closed
       assert.equal(Buffer.concat(received).toString(), 'connect\n\n')
       assert.equal(healthy.disposition, 'hungup')
@@ -469,7 +477,7 @@ describe('Event Socket session against the simulator', () => {
     )
     try {
       const call = harness.sim.placeCall({ faults: { slowReaderMs: 200 } })
-      await call.done
+      await harness.settle(call.done)
       assert.equal(results.length, 40)
       assert.deepEqual(results.filter((result) => !isEvent(result)).map((result) => (result as EslError).message), [])
       assert.deepEqual(
@@ -481,26 +489,52 @@ describe('Event Socket session against the simulator', () => {
     }
   })
 
-  it('back-pressure: a peer that never reads is cut off once the queue passes its cap', { timeout: 10_000 }, async () => {
+  it('back-pressure: a peer that stops reading is cut off once the queue passes its cap: bounded memory, socket closed, other calls unharmed', { timeout: 10_000 }, async () => {
+    const CAP = 1024 * 1024
+    const FRAME = 200_000
+    let queuedAfterWrites = -1
+    let stuckResults: Array<EslEvent | EslError> = []
+    let healthyResult: EslEvent | EslError | undefined
     const harness = await startHarness(
       async (session) => {
         await ready(session)
-        const big = 'x'.repeat(200_000)
+        if (session.channel?.variable('role') === 'healthy') {
+          healthyResult = await session.execute('playback', 'tone_stream://%(100,0,440)')
+          await session.hangup()
+          return
+        }
+        const big = 'x'.repeat(FRAME)
         const pending = Array.from({ length: 100 }, (_, i) => session.execute('set', `v${i}=${big}`))
-        const results = await Promise.all(pending)
-        assert.ok(results.every((result) => result instanceof EslError))
+        // The writes happened synchronously: what the session holds now is all it will ever hold.
+        queuedAfterWrites = session.debugState().queuedBytes
+        stuckResults = await Promise.all(pending)
       },
-      { timeScale: 1, session: { maxPendingWriteBytes: 1024 * 1024 } },
+      { timeScale: 1, session: { maxPendingWriteBytes: CAP } },
     )
     try {
-      const call = harness.sim.placeCall({ faults: { slowReaderMs: 600_000 } })
-      await new Promise<void>((resolve) => {
-        const check = (): void => (harness.sessions[0] ? resolve() : void setImmediate(check))
-        check()
-      })
-      const end = await harness.sessions[0]?.ended
-      assert.equal(end?.reason, 'backpressure')
-      call.abort()
+      // FreeSWITCH stops reading the router's commands for 300 ms, then reads what reached it.
+      const stuck = harness.sim.placeCall({ variables: { role: 'stuck' }, faults: { slowReaderMs: 300 } })
+      const healthy = harness.sim.placeCall({ variables: { role: 'healthy' } })
+      await harness.settle(until(() => harness.sessions.length === 2 && harness.sessions.every((session) => session.channel !== undefined), 5000, 'both sessions connected'))
+      const session = harness.sessions.find((candidate) => candidate.channel?.uniqueId === stuck.uuid)
+      assert.ok(session, 'the stuck call has a session')
+      const end = await harness.settle(session.ended)
+      assert.equal(end.reason, 'backpressure')
+      // Bounded: the cap plus at most the frame that crossed it, and nothing once closed.
+      assert.ok(queuedAfterWrites > 0 && queuedAfterWrites <= CAP + FRAME + 1024, `held ${queuedAfterWrites} bytes`)
+      assert.deepEqual(session.debugState(), { replies: 0, executes: 0, listeners: 0, timers: 0, queuedBytes: 0 })
+      assert.equal(stuckResults.length, 100)
+      assert.deepEqual([...new Set(stuckResults.map((result) => (result instanceof EslError ? result.code : 'event')))], ['backpressure'])
+      // The socket closed: FreeSWITCH, reading again, finds the connection gone; fewer than the 100 sets
+      // ever reached it, and the socket application returned (the dialplan goes on).
+      const stuckOutcome = await harness.settle(stuck.done)
+      assert.equal(stuckOutcome.disposition, 'handed-back')
+      assert.ok(stuck.received.filter((frame) => frame.command === 'sendmsg').length < 100)
+      // The other call did not notice.
+      const healthyOutcome = await harness.settle(healthy.done)
+      assert.equal(healthyOutcome.disposition, 'hungup')
+      assert.ok(healthyResult && !(healthyResult instanceof EslError), 'the healthy call played its tone')
+      assert.equal(healthyResult.get('Application-Response'), 'FILE PLAYED')
     } finally {
       await harness.close()
     }
@@ -523,8 +557,8 @@ describe('Event Socket session against the simulator', () => {
       })
       const closing = harness.server.close({ drainMs: 50 })
       const late = harness.sim.placeCall()
-      assert.equal((await late.done).disposition, 'unreachable')
-      assert.equal((await active.done).disposition, 'handed-back')
+      assert.equal((await harness.settle(late.done)).disposition, 'unreachable')
+      assert.equal((await harness.settle(active.done)).disposition, 'handed-back')
       // close() also waits for the handler to unwind (its summary, its metrics).
       release()
       await closing
@@ -547,14 +581,14 @@ describe('Event Socket session against the simulator', () => {
     const baseline = process.getActiveResourcesInfo().filter((kind) => kind !== 'Timeout').length
     try {
       const calls = Array.from({ length: 1000 }, () => harness.sim.placeCall({ bridge: [{ answer: true, talkMs: 20 }] }))
-      const outcomes = await Promise.all(calls.map((call) => call.done))
+      const outcomes = await harness.settle(Promise.all(calls.map((call) => call.done)))
       const tally = new Map<string, number>()
       for (const outcome of outcomes) {
         const key = `${outcome.disposition}/${outcome.bridged ? 'bridged' : 'not bridged'}`
         tally.set(key, (tally.get(key) ?? 0) + 1)
       }
       assert.deepEqual([...tally], [['hungup/bridged', 1000]])
-      await Promise.all(sessions.map((session) => session.ended))
+      await harness.settle(Promise.all(sessions.map((session) => session.ended)))
       assert.equal(harness.server.activeSessions, 0)
       for (const session of sessions) {
         assert.deepEqual(session.debugState(), { replies: 0, executes: 0, listeners: 0, timers: 0, queuedBytes: 0 })

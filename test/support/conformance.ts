@@ -23,7 +23,19 @@ const DURATIONS = [
   /^variable_playback_(last_offset_pos|seconds|ms|samples)$/,
   /^variable_hold_accum_(seconds|usec|ms)$/,
 ]
-const VOLATILE = [/^Event-Sequence$/, /^variable_session_id$/, /^Core-UUID$/]
+const VOLATILE = [
+  /^Event-Sequence$/,
+  /^variable_session_id$/,
+  /^Core-UUID$/,
+  // SIP and RTP values two runs never share: media ports, SSRC, SDP session ids, dialog tags, CSeq, Via branch.
+  /^variable_(local|remote)_media_port$/,
+  /^variable_rtp_use_ssrc$/,
+  /^variable_rtp_local_sdp_str$/,
+  /^variable_switch_m_sdp$/,
+  /^variable_sip_(to_tag|cseq|full_via|full_to)$/,
+  // RTP traffic counters depend on how long media flowed.
+  /^variable_rtp_audio_(in|out|rtcp)_/,
+]
 
 export type NormalFrame =
   | { kind: 'event'; format: string; name: string; headers: Array<[string, string]> }

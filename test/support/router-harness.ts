@@ -7,9 +7,10 @@ import type { CallSummary } from '../../src/call/flow.ts'
 import { loadSettings, SettingError, type Settings } from '../../src/config/env.ts'
 import type { RedisClient } from '../../src/config/redis-connection.ts'
 import type { SessionOptions } from '../../src/esl/session.ts'
-import { FreeSwitchSimulator, type SimCall, type SimCallOptions, type SimCallResult } from '../sim/simulator.ts'
+import { FreeSwitchSimulator, type SimCall, type SimCallOptions, type SimCallResult, type SwitchDirectory } from '../sim/simulator.ts'
 import { captureLogs, type CapturedLogs } from './log-capture.ts'
 import { RedisProcess, testClient } from './redis-server.ts'
+import { TEST_SWITCH } from './test-switch.ts'
 import { WebhookServer } from './webhook-server.ts'
 
 export interface RouterHarnessOptions {
@@ -25,6 +26,8 @@ export interface RouterHarnessOptions {
   readonly redisStartWaitMs?: number
   /** Event Socket session tuning passed to the router. */
   readonly session?: Partial<SessionOptions>
+  /** The simulated switch's gateways, profiles and users (default: TEST_SWITCH). */
+  readonly directory?: SwitchDirectory
 }
 
 export interface PlacedCall {
@@ -77,7 +80,7 @@ export class RouterHarness {
       onCallDone: (summary) => harness?.recordSummary(summary),
     })
     const { esl, http } = await app.listen()
-    const sim = new FreeSwitchSimulator({ host: '127.0.0.1', port: esl.port, timeScale: options.timeScale ?? 0.01 })
+    const sim = new FreeSwitchSimulator({ host: '127.0.0.1', port: esl.port, timeScale: options.timeScale ?? 0.01, ...(options.directory ?? TEST_SWITCH) })
     const admin = testClient({ kind: 'url', url: redis.url })
     admin.on('error', () => {})
     harness = new RouterHarness(app, settings, sim, redis, options.redis === undefined, admin, webhook, logs, http ? `http://127.0.0.1:${http.port}` : '', esl.port)
