@@ -1,0 +1,33 @@
+/**
+ * Waits with a deadline whose failure names what did not happen, so a test
+ * that stalls fails quickly and says why instead of hitting the runner's 60 s.
+ */
+
+/** Resolves like `promise`; rejects with "`what` did not happen within `ms` ms" after `ms`. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Resolves once `predicate` holds (checked every `everyMs`); rejects naming `what` after `ms`. */
+export async function eventually(predicate: () => boolean | Promise<boolean>, ms: number, what: string, everyMs = 5): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms`)
+    await new Promise((resolve) => setTimeout(resolve, everyMs))
+  }
+}
+
+/** Resolves once the wall clock has reached `time` (Date.now() ms): for a wait the product itself defines, e.g. a cool-down. */
+export async function clockAt(time: number): Promise<void> {
+  while (Date.now() < time) await new Promise((resolve) => setTimeout(resolve, Math.max(1, time - Date.now())))
+}
