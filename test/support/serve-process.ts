@@ -1,0 +1,111 @@
+/**
+ * `webhook-router serve` as a real child process: its JSON log lines, waits
+ * for a line or for its exit with deadlines that name what did not happen,
+ * and a SIGKILL of every child left when the test process exits.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { within } from './deadline.ts'
+
+export const SERVE_BIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js')
+
+export type LogRecord = Readonly<Record<string, unknown>>
+
+const children = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL')
+})
+
+export interface ServeOptions {
+  /** The environment (PATH is added). */
+  readonly env: Readonly<Record<string, string>>
+  readonly args?: readonly string[]
+  /** Options for node itself, before the script (e.g. `--import` of a fault-injecting module). */
+  readonly nodeArgs?: readonly string[]
+}
+
+export class ServeProcess {
+  readonly lines: LogRecord[] = []
+  /** Resolves with the exit code and signal, however the process ends. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  private readonly waiters = new Set<{ match: (line: LogRecord) => boolean; resolve: (line: LogRecord) => void }>()
+  private stderrText = ''
+
+  private constructor(readonly child: ChildProcess) {
+    children.add(child)
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        children.delete(child)
+        resolve({ code, signal })
+      })
+    })
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderrText += chunk.toString()
+    })
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (text) => {
+      let line: LogRecord
+      try {
+        line = JSON.parse(text) as LogRecord
+      } catch {
+        line = { msg: text, unparsed: true }
+      }
+      this.lines.push(line)
+      for (const waiter of [...this.waiters]) {
+        if (!waiter.match(line)) continue
+        this.waiters.delete(waiter)
+        waiter.resolve(line)
+      }
+    })
+  }
+
+  static start(options: ServeOptions): ServeProcess {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), SERVE_BIN, 'serve', ...(options.args ?? [])], {
+      env: { PATH: process.env['PATH'] ?? '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    return new ServeProcess(child)
+  }
+
+  /** What the process wrote on stderr so far. */
+  get stderr(): string {
+    return this.stderrText
+  }
+
+  /** The first line (seen already or to come) with this message that `match` accepts; rejects after `ms`. */
+  line(message: string, ms = 15_000, match: (line: LogRecord) => boolean = () => true): Promise<LogRecord> {
+    const accepts = (line: LogRecord): boolean => line['msg'] === message && match(line)
+    const seen = this.lines.find(accepts)
+    if (seen) return Promise.resolve(seen)
+    let waiter: { match: (line: LogRecord) => boolean; resolve: (line: LogRecord) => void } | undefined
+    const found = new Promise<LogRecord>((resolve) => {
+      waiter = { match: accepts, resolve }
+      this.waiters.add(waiter)
+    })
+    return within(found, ms, `the router's log line "${message}"`).finally(() => {
+      if (waiter) this.waiters.delete(waiter)
+    })
+  }
+
+  /** Waits for the event socket server and returns its port. */
+  async eslPort(ms = 15_000): Promise<number> {
+    const listening = await Promise.race([
+      this.line('event socket server listening', ms),
+      this.exited.then(({ code }) => {
+        throw new Error(`webhook-router serve exited (${code}) before listening: ${this.stderrText.slice(-400)}`)
+      }),
+    ])
+    return Number(listening['port'])
+  }
+
+  /** Resolves with the exit once the process ended; rejects naming `what` after `ms`. */
+  waitExit(ms: number, what = 'the router exiting'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return within(this.exited, ms, what)
+  }
+
+  /** SIGKILL if still running, then wait for the exit. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL')
+    await this.exited
+  }
+}
