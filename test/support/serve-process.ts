@@ -72,9 +72,9 @@ export class ServeProcess {
     return this.stderrText
   }
 
-  /** The first line (seen already or to come) with this message that `match` accepts; rejects after `ms`. */
-  line(message: string, ms = 15_000, match: (line: LogRecord) => boolean = () => true): Promise<LogRecord> {
-    const accepts = (line: LogRecord): boolean => line['msg'] === message && match(line)
+  /** The first line (seen already or to come) with this message (or one it matches) that `match` accepts; rejects after `ms`. */
+  line(message: string | RegExp, ms = 15_000, match: (line: LogRecord) => boolean = () => true): Promise<LogRecord> {
+    const accepts = (line: LogRecord): boolean => (typeof message === 'string' ? line['msg'] === message : message.test(String(line['msg']))) && match(line)
     const seen = this.lines.find(accepts)
     if (seen) return Promise.resolve(seen)
     let waiter: { match: (line: LogRecord) => boolean; resolve: (line: LogRecord) => void } | undefined
@@ -82,7 +82,7 @@ export class ServeProcess {
       waiter = { match: accepts, resolve }
       this.waiters.add(waiter)
     })
-    return within(found, ms, `the router's log line "${message}"`).finally(() => {
+    return within(found, ms, `the router's log line ${String(message)}`).finally(() => {
       if (waiter) this.waiters.delete(waiter)
     })
   }
