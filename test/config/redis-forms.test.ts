@@ -73,7 +73,8 @@ describe('Redis over a unix socket', () => {
   }
 })
 
-describe('Redis over TLS (rediss://)', () => {
+// The routers are child processes that mostly wait: the tests run side by side.
+describe('Redis over TLS (rediss://)', { concurrency: true }, () => {
   let redis: RedisProcess
   let tlsPort: number
   let admin: RedisClient
@@ -96,7 +97,7 @@ describe('Redis over TLS (rediss://)', () => {
     admin = testClient({ kind: 'url', url: redis.url })
     webhook = await WebhookServer.start()
     webhook.reply({ body: `status=ACK&destination=${encodeURIComponent(DESTINATION)}&callername=ACME` })
-    await admin.hset('webhook:tls', { url: webhook.url('/crm?c={callerid}'), callername_mode: 'webhook' })
+    for (const name of ['tls', 'tls-localhost', 'tls-127.0.0.1']) await admin.hset(`webhook:${name}`, { url: webhook.url('/crm?c={callerid}'), callername_mode: 'webhook' })
   })
   after(async () => {
     admin.disconnect()
@@ -118,16 +119,17 @@ describe('Redis over TLS (rediss://)', () => {
       try {
         const sim = new FreeSwitchSimulator({ host: '127.0.0.1', port: await router.eslPort(), timeScale: 0.01 })
         await router.line('redis connected', 10_000)
-        const first = sim.placeCall({ variables: { webhook: 'tls' } })
+        const name = `tls-${host}`
+        const first = sim.placeCall({ variables: { webhook: name } })
         await within(first.done, 10_000, 'a call routed with a config read over TLS')
         assert.equal(first.bridges[0]?.dialString, `sofia/gateway/default/${DESTINATION}`)
         assert.equal(first.bridges[0]?.callee.callerIdName, 'ACME')
 
-        await admin.hset('webhook:tls', { callername_mode: 'replace', callername_text: `Edited ${host}` })
+        await admin.hset(`webhook:${name}`, { callername_mode: 'replace', callername_text: `Edited ${host}` })
         const edited = await within(
           (async () => {
             for (;;) {
-              const call = sim.placeCall({ variables: { webhook: 'tls' } })
+              const call = sim.placeCall({ variables: { webhook: name } })
               await call.done
               if (call.bridges[0]?.callee.callerIdName !== 'ACME') return call
             }
@@ -137,7 +139,6 @@ describe('Redis over TLS (rediss://)', () => {
         )
         assert.equal(edited.bridges[0]?.callee.callerIdName, `Edited ${host}`)
         await sim.close()
-        await admin.hset('webhook:tls', { callername_mode: 'webhook' })
         router.child.kill('SIGTERM')
         assert.equal((await router.waitExit(15_000, 'the router stopping')).code, 0)
         // Node warns (DEP0123) when an IP address is sent as the TLS server name.
