@@ -228,7 +228,8 @@ describe('circuit breaker recovering on a real call (SPEC 6)', () => {
     const h = await RouterHarness.start({ env: { CIRCUIT_FAILURES: '2', CIRCUIT_COOLDOWN_MS: String(cooldownMs) } })
     const webhook = await WebhookServer.start()
     try {
-      await h.configure('cb', { url: webhook.url('/cb?c={callerid}'), on_failure: '["transfer fallback XML default"]' })
+      // A budget far beyond the test's steps: the trial is held at the webhook until released.
+      await h.configure('cb', { url: webhook.url('/cb?c={callerid}'), timeout_ms: '20000', on_failure: '["transfer fallback XML default"]' })
       const dialplan = { fallback: [['hangup', ''] as const] }
       webhook.reply({ status: 502 })
       const opened = h.logs.next('webhook circuit opened: failing fast')
