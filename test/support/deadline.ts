@@ -3,18 +3,25 @@
  * that stalls fails quickly and says why instead of hitting the runner's 60 s.
  */
 
-/** Resolves like `promise`; rejects with "`what` did not happen within `ms` ms" after `ms`. */
-export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * Resolves like `promise`; rejects with "`what` did not happen within `ms` ms" after `ms`.
+ * Aborting `cancel` drops the deadline (for a wait raced against something else that won).
+ */
+export async function within<T>(promise: Promise<T>, ms: number, what: string, cancel?: AbortSignal): Promise<T> {
   let timer: NodeJS.Timeout | undefined
+  const stop = (): void => clearTimeout(timer)
+  cancel?.addEventListener('abort', stop, { once: true })
   try {
     return await Promise.race([
       promise,
       new Promise<never>((_, reject) => {
+        if (cancel?.aborted) return
         timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms)
       }),
     ])
   } finally {
-    clearTimeout(timer)
+    stop()
+    cancel?.removeEventListener('abort', stop)
   }
 }
 

@@ -73,7 +73,7 @@ export class ServeProcess {
   }
 
   /** The first line (seen already or to come) with this message (or one it matches) that `match` accepts; rejects after `ms`. */
-  line(message: string | RegExp, ms = 15_000, match: (line: LogRecord) => boolean = () => true): Promise<LogRecord> {
+  line(message: string | RegExp, ms = 15_000, match: (line: LogRecord) => boolean = () => true, cancel?: AbortSignal): Promise<LogRecord> {
     const accepts = (line: LogRecord): boolean => (typeof message === 'string' ? line['msg'] === message : message.test(String(line['msg']))) && match(line)
     const seen = this.lines.find(accepts)
     if (seen) return Promise.resolve(seen)
@@ -82,20 +82,26 @@ export class ServeProcess {
       waiter = { match: accepts, resolve }
       this.waiters.add(waiter)
     })
-    return within(found, ms, `the router's log line ${String(message)}`).finally(() => {
+    return within(found, ms, `the router's log line ${String(message)}`, cancel).finally(() => {
       if (waiter) this.waiters.delete(waiter)
     })
   }
 
   /** Waits for the event socket server and returns its port. */
   async eslPort(ms = 15_000): Promise<number> {
-    const listening = await Promise.race([
-      this.line('event socket server listening', ms),
-      this.exited.then(({ code }) => {
-        throw new Error(`webhook-router serve exited (${code}) before listening: ${this.stderrText.slice(-400)}`)
-      }),
-    ])
-    return Number(listening['port'])
+    const settled = new AbortController()
+    try {
+      const listening = await Promise.race([
+        this.line('event socket server listening', ms, () => true, settled.signal),
+        this.exited.then(({ code }) => {
+          throw new Error(`webhook-router serve exited (${code}) before listening: ${this.stderrText.slice(-400)}`)
+        }),
+      ])
+      return Number(listening['port'])
+    } finally {
+      // The losing wait must not keep its deadline (and the test process) alive.
+      settled.abort()
+    }
   }
 
   /** Resolves with the exit once the process ended; rejects naming `what` after `ms`. */
