@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { RedisTarget } from '../../src/config/env.ts'
 import { connectRedis, type RedisClient } from '../../src/config/redis-connection.ts'
+import { exitOnSignal } from './exit-on-signal.ts'
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -25,6 +26,7 @@ export async function freePort(): Promise<number> {
 /** How long redis-server may take to say it is ready (generous: a loaded 2-core machine). */
 const LAUNCH_DEADLINE_MS = 20_000
 
+exitOnSignal()
 /** Every redis-server this process started, killed when it exits however the test ended. */
 const running = new Set<ChildProcess>()
 process.once('exit', () => {

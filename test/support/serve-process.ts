@@ -7,11 +7,13 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { within } from './deadline.ts'
+import { exitOnSignal } from './exit-on-signal.ts'
 
 export const SERVE_BIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js')
 
 export type LogRecord = Readonly<Record<string, unknown>>
 
+exitOnSignal()
 const children = new Set<ChildProcess>()
 process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL')
