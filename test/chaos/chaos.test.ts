@@ -1,5 +1,5 @@
 /**
- * The chaos run at 1,000 calls (`npm run chaos` runs 10,000): every call ends
+ * The chaos run at 500 calls (`npm run chaos` runs 10,000): every call ends
  * as SPEC says despite webhook faults, caller hang-ups, bridge failures and a
  * redis-server killed and restarted mid-run; nothing is left behind.
  */
@@ -9,9 +9,11 @@ import { until } from '../support/esl-harness.ts'
 import { runChaos } from './chaos.ts'
 
 describe('chaos', () => {
-  it('1,000 mixed calls with faults and a Redis outage: every call ends as it should, nothing leaks', { timeout: 180_000 }, async () => {
+  // 500 calls: every fault still occurs many times (the plan is seeded), and the file stays well inside
+  // the runner's 60 s per file on a loaded 2-core machine (1,000 calls took over 60 s there).
+  it('500 mixed calls with faults and a Redis outage: every call ends as it should, nothing leaks', { timeout: 180_000 }, async () => {
     const baseline = process.getActiveResourcesInfo().filter((kind) => kind !== 'Timeout').length
-    const report = await runChaos({ calls: 1000, concurrency: 40, seed: 20261123, redisOutage: [0.4, 0.6] })
+    const report = await runChaos({ calls: 500, concurrency: 40, seed: 20261123, redisOutage: [0.4, 0.6] })
     console.log(`chaos: ${report.calls} calls in ${Math.round(report.durationMs)} ms; faults ${JSON.stringify(report.byFault)}; reasons ${JSON.stringify(report.byReason)}`)
     assert.deepEqual(report.mismatches, [])
     assert.equal(report.unhandledRejections, 0)

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { RedisTarget } from '../../src/config/env.ts'
 import { connectRedis, type RedisClient } from '../../src/config/redis-connection.ts'
+import { exitOnSignal } from './exit-on-signal.ts'
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -22,6 +23,10 @@ export async function freePort(): Promise<number> {
   })
 }
 
+/** How long redis-server may take to say it is ready (generous: a loaded 2-core machine). */
+const LAUNCH_DEADLINE_MS = 20_000
+
+exitOnSignal()
 /** Every redis-server this process started, killed when it exits however the test ended. */
 const running = new Set<ChildProcess>()
 process.once('exit', () => {
@@ -136,15 +141,26 @@ export class RedisProcess {
       let output = ''
       const onData = (chunk: Buffer): void => {
         output += chunk.toString()
-        if (output.includes(this.readyMarker)) {
+        // Case-insensitive: without a TCP port, redis-server says "The server is now ready to accept connections at PATH".
+        if (output.toLowerCase().includes(this.readyMarker.toLowerCase())) {
+          clearTimeout(deadline)
           child.stdout?.off('data', onData)
           child.stdout?.resume()
           resolve()
         }
       }
+      // A server that never says it is ready fails the test that started it, naming why.
+      const deadline = setTimeout(() => {
+        child.kill('SIGKILL')
+        reject(new Error(`redis-server did not say "${this.readyMarker}" within ${LAUNCH_DEADLINE_MS} ms: ${output.slice(-400)}`))
+      }, LAUNCH_DEADLINE_MS)
       child.stdout?.on('data', onData)
       child.stderr?.resume()
-      child.once('error', (error) => reject(new Error(`cannot start redis-server (sudo apt-get install -y redis-server): ${error.message}`)))
+      child.once('error', (error) => {
+        clearTimeout(deadline)
+        reject(new Error(`cannot start redis-server (sudo apt-get install -y redis-server): ${error.message}`))
+      })
+      child.once('exit', () => clearTimeout(deadline))
       child.once('exit', (code) => reject(new Error(`redis-server exited (${code}) before it was ready: ${output.slice(-400)}`)))
     })
   }
