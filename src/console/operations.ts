@@ -9,7 +9,8 @@ import { dryRun, type DryRunInput, type DryRunResult } from '../call/dry-run.ts'
 import { ConfigAdmin, type Hash } from '../config/admin.ts'
 import type { Settings } from '../config/env.ts'
 import type { RedisClient } from '../config/redis-connection.ts'
-import { CONFIG_FIELDS, ConfigError, maskUrlTemplate, shownValue, WEBHOOK_NAME, type ConfigProblem } from '../config/webhook-config.ts'
+import { CONFIG_FIELDS, ConfigError, shownValue, WEBHOOK_NAME, type ConfigProblem } from '../config/webhook-config.ts'
+import { shownTemplate } from '../records/mask.ts'
 import type { AuditTrail } from '../records/audit.ts'
 import type { RecordReader } from '../records/reader.ts'
 import type { AlertRecord, AuditRecord, CallRecord, Stored } from '../records/types.ts'
@@ -103,7 +104,7 @@ export class ConsoleOperations {
         return {
           name,
           description: hash['description'] ?? '',
-          url: maskUrlTemplate(hash['url'] ?? ''),
+          url: shownTemplate(hash['url'] ?? ''),
           method: (hash['method'] ?? 'GET').toUpperCase(),
           ivr: /^(1|true|yes|on)$/i.test((hash['ivr'] ?? '').trim()),
           state,

@@ -7,9 +7,9 @@
  */
 import { createHash } from 'node:crypto'
 import { hostname, userInfo } from 'node:os'
-import { maskUrlTemplate } from '../config/webhook-config.ts'
 import type { RedisClient } from '../config/redis-connection.ts'
 import { RecordKeys } from './keys.ts'
+import { shownTemplate } from './mask.ts'
 import { cap, type AuditChange, type AuditRecord } from './types.ts'
 
 export const AUDIT_PER_WEBHOOK = 200
@@ -40,7 +40,7 @@ export function auditChanges(before: Hash | undefined, after: Hash | undefined):
   const shown = (field: string, value: string | undefined): string | undefined => {
     if (value === undefined) return undefined
     if (field === 'secret') return '(hidden)'
-    return cap(field === 'url' ? maskUrlTemplate(value) : value, 500)
+    return cap(field === 'url' ? shownTemplate(value) : value, 500)
   }
   return fields
     .filter((field) => before?.[field] !== after?.[field])
