@@ -111,6 +111,7 @@ export async function createConsole(options: ConsoleOptions): Promise<ConsoleSer
     return reply.code(404).type('text/html; charset=utf-8').send(renderPage('error', { lang: langOf(request), principal: undefined, csrf: '', path: '/', flash: undefined }, { title: t('error.title'), message: t('error.404') }))
   })
 
+  app.get('/favicon.ico', { schema: { hide: true } }, async (_request, reply) => reply.code(204).send())
   app.get('/assets/console.js', { schema: { hide: true } }, async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(CONSOLE_JS))
   app.get('/assets/console.css', { schema: { hide: true } }, async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(CONSOLE_CSS))
   registerApi(app, ops, settings.tokens)

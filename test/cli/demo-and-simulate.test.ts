@@ -37,6 +37,7 @@ describe('npm run demo', () => {
     const pin = rows.filter((line) => line.startsWith('2  ')).at(-1)?.split(/\s{2,}/)
     assert.deepEqual(pin?.slice(0, 8), ['2', 'success', 'ok', 'ACK', '+31502102544', '4242', '200', '2'])
     assert.deepEqual(variables('3  failure').slice(0, 5), ['3', 'failure', 'http_error', '503', '1'])
+    assert.match(stdout, /The console .*`npm run demo -- --console` keeps all this running with it/)
   })
 })
 

@@ -1,6 +1,7 @@
 /** The API as an operator's portal uses it: tokens, roles, tenants, 422 with reasons, records, the audit trail. */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { request } from 'undici'
 import { configCommand } from '../../src/cli/config.ts'
 import { ConsoleHarness } from '../support/console-harness.ts'
 
@@ -176,6 +177,29 @@ describe('console API', () => {
     const entries = ((await h.api(h.tokens.acme, 'GET', '/api/audit?webhook=acme-cli')).body as { audit: Array<Json> }).audit
     assert.deepEqual(entries.map((entry) => [entry['action'], entry['outside']]), [['created', false]])
     assert.match(String(entries[0]?.['who']), /^cli: .+@.+/)
+  })
+
+  it('sign-in needs the CSRF token and is rate-limited per client after repeated attempts', async () => {
+    const login = await request(`${h.url}/login`)
+    const html = await login.body.text()
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
+    const setCookie = login.headers['set-cookie']
+    const cookie = (Array.isArray(setCookie) ? setCookie : [setCookie ?? '']).map((value) => value.split(';')[0]).join('; ')
+    assert.ok(csrf !== '' && cookie.includes('_csrf='))
+    const attempt = async (withCsrf: boolean): Promise<number> => {
+      const response = await request(`${h.url}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+        body: new URLSearchParams({ token: 'wrt_wrongwrongwrongwrongwrongwrong', ...(withCsrf ? { _csrf: csrf } : {}) }).toString(),
+      })
+      await response.body.dump()
+      return response.statusCode
+    }
+    assert.equal(await attempt(false), 403, 'no CSRF token: refused')
+    const statuses: number[] = []
+    for (let i = 0; i < 12; i++) statuses.push(await attempt(true))
+    assert.deepEqual(statuses.slice(0, 9), Array(9).fill(401))
+    assert.equal(statuses.at(-1), 429, `statuses: ${statuses.join(' ')}`)
   })
 
   it('an error says nothing about Redis or other tenants', async () => {
