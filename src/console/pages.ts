@@ -9,7 +9,6 @@ import type {} from '@fastify/rate-limit'
 import type {} from '@fastify/swagger'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Settings } from '../config/env.ts'
-import { parseStep } from '../steps/grammar.ts'
 import { applicationList, dialplanFor, formValues, previewUrl, problemsByField, readForm, SAMPLES, withSpareRows, type FormBody, type StepLists } from './form.ts'
 import { isLang, translator, type Lang, type MessageKey } from './i18n.ts'
 import type { ConsoleOperations, Failure, ShownProblem } from './operations.ts'
@@ -213,11 +212,5 @@ export function registerPages(app: FastifyInstance, options: PagesOptions): void
     const result = await ops.listAudit(who(request), webhook, 100)
     if (!result.ok) return fail(request, reply, result)
     return render(request, reply, 'audit', { title: t(request)('audit.title'), section: 'audit', webhook, audit: result.audit })
-  })
-
-  // A step row checked on its own, for scripts that want to say why as the user types (same grammar).
-  app.get('/steps/check', { ...get, schema: { hide: true } }, async (request) => {
-    const step = parseStep(text((request.query as Body)['step']).slice(0, 2048), policy)
-    return typeof step === 'string' ? { ok: false, reason: step } : { ok: true }
   })
 }

@@ -221,6 +221,15 @@ describe('the console in a browser', () => {
     }
   })
 
+  it('a form posted without its CSRF token is refused, even with the session cookie', async () => {
+    const forged = await page.request.post(url('/webhooks/crm/delete'), { form: { confirm: 'yes' }, maxRedirects: 0 })
+    assert.equal(forged.status(), 403)
+    assert.equal(await h.router.admin.exists('webhook:crm'), 1, 'nothing deleted')
+    const forgedSave = await page.request.post(url('/webhooks/crm'), { form: { url: h.router.webhook.url('/evil') }, maxRedirects: 0 })
+    assert.equal(forgedSave.status(), 403)
+    assert.notEqual(await h.router.admin.hget('webhook:crm', 'url'), h.router.webhook.url('/evil'))
+  })
+
   it('signs out: the session ends', async () => {
     await page.goto(url('/webhooks'))
     await page.getByRole('button', { name: 'Sign out' }).click()
