@@ -3,6 +3,8 @@
  * private redis-server (or uses REDIS_URL, under the prefix `webhook-demo:`),
  * the example webhook, the router and the FreeSWITCH simulator, places a few
  * sample calls and prints what happened to each and which variables were set.
+ * `npm run demo -- --console` then leaves everything running with the console
+ * (ADMIN_PORT, default 8080) and prints a sign-in token, until Ctrl-C.
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
@@ -14,6 +16,10 @@ import type { CallSummary } from '../src/call/flow.ts'
 import { ConfigAdmin } from '../src/config/admin.ts'
 import { loadSettings, SettingError } from '../src/config/env.ts'
 import { connectRedis } from '../src/config/redis-connection.ts'
+import { createConsole } from '../src/console/server.ts'
+import { loadConsoleSettings } from '../src/console/settings.ts'
+import { newToken } from '../src/console/tokens.ts'
+import { auditFor } from '../src/records/audit.ts'
 import { startWebhookServer } from '../examples/webhook-server/server.ts'
 import { FreeSwitchSimulator, type SimCallOptions } from '../test/sim/simulator.ts'
 import { RedisProcess } from '../test/support/redis-server.ts'
@@ -104,6 +110,7 @@ async function main(): Promise<number> {
     ESL_PORT: '0',
     REDIS_URL: redisUrl,
     REDIS_PREFIX: 'webhook-demo:',
+    RECORDS_PREFIX: 'webhook-demo-records:',
     WEBHOOK_ALLOW_NETS: '127.0.0.0/8',
     HTTP_PORT: 'off',
     DIAL_E164: 'sofia/gateway/carrier/{number}',
@@ -115,7 +122,7 @@ async function main(): Promise<number> {
   const summaries = new Map<string, CallSummary>()
   const app = createApp({ settings, logger, onCallDone: (summary) => summaries.set(summary.uuid, summary) })
   const admin = connectRedis(settings.redis, { offlineQueue: true, maxReconnects: 2 })
-  const configs = new ConfigAdmin(admin, settings.redisPrefix, settings.stepPolicy)
+  const configs = new ConfigAdmin(admin, settings.redisPrefix, settings.stepPolicy, auditFor(admin, settings.recordsPrefix, 'npm run demo'))
   const list = scenarios(`http://127.0.0.1:${webhook.port}`)
   for (const scenario of list) {
     await configs.replace(scenario.webhook, scenario.config)
@@ -157,6 +164,24 @@ async function main(): Promise<number> {
   process.stdout.write(`\n${table(['#', 'scenario', 'caller -> DID', 'webhook requests', 'what happened', 'the callee saw'], happened)}\n\n`)
   process.stdout.write(`Variables set on each call (for the dialplan and CDRs):\n${table(['#', 'result', 'reason', 'status', 'destination', 'callername', 'code', 'http', 'attempts', 'router time'], variables)}\n\n`)
   process.stdout.write(`Router log (JSON lines): ${logFile}\nWebhook configs are in Redis under webhook-demo:* (${redisProcess ? 'a private redis-server, gone after the demo' : redisUrl}).\n`)
+
+  const withConsole = process.argv.includes('--console')
+  if (!withConsole) {
+    process.stdout.write('The console (webhook screen, recent calls, alerts, audit trail): `npm run demo -- --console` keeps all this running with it.\n')
+  } else {
+    await app.recorder?.writer.flush()
+    const { token, entry } = newToken('admin', '')
+    const consoleSettings = loadConsoleSettings({ ...process.env, REDIS_URL: redisUrl, REDIS_PREFIX: 'webhook-demo:', RECORDS_PREFIX: 'webhook-demo-records:', WEBHOOK_ALLOW_NETS: '127.0.0.0/8', ESL_PORT: String(esl.port), ADMIN_TOKENS: entry, DIAL_E164: settings.dialE164, DIAL_EXTENSION: settings.dialExtension }, [])
+    if (consoleSettings instanceof SettingError) throw consoleSettings
+    const server = await createConsole({ settings: consoleSettings, logger })
+    const address = await server.listen()
+    process.stdout.write(`\nThe console is running: http://${address.address}:${address.port}/\nSign in with this token: ${token}\nThe router keeps running too (Event Socket on 127.0.0.1:${esl.port}). Ctrl-C stops everything.\n`)
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve())
+      process.once('SIGTERM', () => resolve())
+    })
+    await server.close()
+  }
 
   await sim.close()
   await app.close()

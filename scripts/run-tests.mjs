@@ -26,6 +26,10 @@ if (spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).error) {
   console.error('docker-compose is not installed: the suite validates docker-compose.yml with it (no Docker engine needed). Install it with `sudo apt-get install -y docker-compose`.')
   process.exit(1)
 }
+if (!existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) {
+  console.error('chromium is not installed: the console\'s browser tests drive it (playwright-core, /usr/bin/chromium). Install Debian\'s package with `sudo apt-get install -y chromium` (or set CHROMIUM_PATH).')
+  process.exit(1)
+}
 if (run('npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']) !== 0) process.exit(1)
 
 function testFiles(dir) {

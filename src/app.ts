@@ -15,6 +15,7 @@ import type { SessionOptions } from './esl/session.ts'
 import type { Logger } from './logger.ts'
 import { OpsServer, type Readiness } from './ops/http-server.ts'
 import { Metrics } from './ops/metrics.ts'
+import { CallRecorder } from './records/recorder.ts'
 import { WebhookClient } from './webhook/client.ts'
 
 export interface AppOptions {
@@ -48,15 +49,19 @@ export interface App {
   /** The cached config store (absent when configs were injected). */
   readonly store: ConfigStore | undefined
   readonly metrics: Metrics
+  /** Call records and alerts (absent when configs were injected). */
+  readonly recorder: CallRecorder | undefined
 }
 
 export function createApp(options: AppOptions): App {
   const { settings, logger } = options
   const redis = options.configs ? undefined : connectRedis(settings.redis, { connectionName: 'webhook-router' })
   let redisUp = false
+  let recorder: CallRecorder | undefined
   const unwatchRedis = redis
     ? watchConnection(redis, 'configs', logger, (up) => {
         redisUp = up
+        recorder?.redisChanged(up)
       })
     : undefined
   const store = redis
@@ -80,17 +85,20 @@ export function createApp(options: AppOptions): App {
     redisUp: () => (redis ? redisUp : undefined),
     circuits: () => webhooks?.breaker.openOrigins() ?? [],
   })
+  // Call records and alerts go to Redis off the call's path (src/records).
+  recorder = redis ? new CallRecorder({ redis, prefix: settings.recordsPrefix, perWebhook: settings.recordsPerWebhook, total: settings.recordsTotal, logger, registry: metrics.registry }) : undefined
   webhooks = new WebhookClient({
     allowNets: settings.webhookAllowNets,
     logger,
     circuitThreshold: settings.circuitFailures,
     circuitCooldownMs: settings.circuitCooldownMs,
     onResult: (webhook, result) => metrics.webhookDone(webhook, result),
+    onCircuitChange: (origin, state) => recorder?.circuitChanged(origin, state),
     ...(options.webhookCa ? { ca: options.webhookCa } : {}),
   })
   const callDependencies = {
     configs,
-    webhooks,
+    webhooks: recorder ? recorder.wrap(webhooks) : webhooks,
     dial: { dialE164: settings.dialE164, dialExtension: settings.dialExtension },
     defaultOnFailure: settings.defaultOnFailure,
     logger,
@@ -105,6 +113,7 @@ export function createApp(options: AppOptions): App {
       const summary = await handleCall(session, callDependencies)
       if (!summary) return
       metrics.callDone(summary)
+      recorder?.callDone(summary)
       options.onCallDone?.(summary)
     },
   })
@@ -126,6 +135,7 @@ export function createApp(options: AppOptions): App {
     redis,
     store,
     metrics,
+    recorder,
     readiness,
     async listen() {
       // The probes answer from the start (not ready until the socket server listens).
@@ -149,6 +159,7 @@ export function createApp(options: AppOptions): App {
         await esl.close({ drainMs: closeOptions.drainMs ?? 0, handBackBridged: true })
         await webhooks.close()
         await store?.close()
+        await recorder?.close()
         unwatchRedis?.()
         if (redis) await redis.quit().catch(() => redis.disconnect())
         await ops?.close()

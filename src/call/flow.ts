@@ -42,6 +42,10 @@ export interface CallSummary {
   readonly durationMs: number
   /** The webhook's config asked for the IVR. */
   readonly ivr: boolean
+  /** The channel's numbers as signalled (untrusted text), for call records. */
+  readonly did: string
+  readonly callerIdNumber: string
+  readonly callerIdName: string
 }
 
 /** How the call ends once its outcome is known: the list to run and what the callee is shown. */
@@ -64,7 +68,7 @@ export async function handleCall(session: EslSession, deps: CallDependencies): P
   const log = deps.logger.child({ call: channel.uniqueId, webhook: webhook.length > MAX_LOGGED_NAME ? `${webhook.slice(0, MAX_LOGGED_NAME)}...` : webhook })
   let ivr = false
   const finish = (outcome: Outcome, disposition: Disposition): CallSummary => {
-    const summary = { uuid: channel.uniqueId, webhook, outcome, disposition, durationMs: Math.round(performance.now() - started), ivr }
+    const summary = { uuid: channel.uniqueId, webhook, outcome, disposition, durationMs: Math.round(performance.now() - started), ivr, did: channel.destinationNumber, callerIdNumber: channel.callerIdNumber, callerIdName: channel.callerIdName }
     const { result, reason, attempts, httpStatus, latencyMs } = outcome
     log.info({ result, reason, attempts, httpStatus, latencyMs, disposition, hangupCause: session.hangupCause, ms: summary.durationMs }, 'call done')
     return summary

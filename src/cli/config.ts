@@ -8,6 +8,7 @@ import { ConfigAdmin, type FieldChange, type Hash, type Inspection } from '../co
 import { loadRedisSettings, maskCredentials, SettingError, type RedisSettings } from '../config/env.ts'
 import { connectRedis, type RedisClient } from '../config/redis-connection.ts'
 import { CONFIG_FIELDS, describeProblem, FIELD_DEFAULTS, shownValue } from '../config/webhook-config.ts'
+import { auditFor } from '../records/audit.ts'
 import { terminalSafe, terminalSafeLines } from './terminal-text.ts'
 
 export const CONFIG_HELP = `Webhook configs in Redis (beside redis-cli):
@@ -85,7 +86,7 @@ export async function configCommand(argv: readonly string[], env: Readonly<Recor
     lastError = error.message
   })
   try {
-    return await run({ admin: new ConfigAdmin(redis, settings.redisPrefix, settings.stepPolicy), args: rest, flags, io, usage, stdin, settings })
+    return await run({ admin: new ConfigAdmin(redis, settings.redisPrefix, settings.stepPolicy, auditFor(redis, settings.recordsPrefix)), args: rest, flags, io, usage, stdin, settings })
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
     io.err(lastError ? `webhook-router: cannot reach Redis at ${describeTarget(settings)}: ${lastError}\n` : `webhook-router: Redis ${describeTarget(settings)}: ${message}\n`)

@@ -5,6 +5,8 @@ import { VERSION } from '../version.ts'
 import { readFileSync } from 'node:fs'
 import { CONFIG_HELP, configCommand } from './config.ts'
 import { serve } from './serve.ts'
+import { ADMIN_HELP, adminCommand } from './admin.ts'
+import { CALLS_HELP, callsCommand } from './calls.ts'
 import { SIMULATE_HELP, simulateCommand } from './simulate.ts'
 
 const HELP = `webhook-router ${VERSION}
@@ -15,6 +17,8 @@ Usage:
   webhook-router serve [options]     run the router
   webhook-router config ...          read and change webhook configs (see below)
   webhook-router simulate NAME ...   dry-run one webhook against its real URL (see below)
+  webhook-router admin ...           the console and its API (see below)
+  webhook-router calls [NAME] ...    recent call records, --follow for new ones (see below)
   webhook-router --help
   webhook-router --version
 
@@ -22,7 +26,9 @@ Options of serve (each also an environment variable):
 ${SETTINGS.map((spec) => `  ${`${flagName(spec.env)} / ${spec.env}`.padEnd(48)} ${spec.help}${spec.default === undefined ? '' : ` [${spec.default}]`}`).join('\n')}
 
 ${CONFIG_HELP}
-${SIMULATE_HELP}`
+${SIMULATE_HELP}
+${ADMIN_HELP}
+${CALLS_HELP}`
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command] = argv
@@ -37,6 +43,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (command === 'serve') return serve(argv.slice(1))
   const io = { out: (text: string) => process.stdout.write(text), err: (text: string) => process.stderr.write(text) }
   if (command === 'simulate') return simulateCommand(argv.slice(1), process.env, io)
+  if (command === 'admin') return adminCommand(argv.slice(1), io)
+  if (command === 'calls') {
+    const stop = new AbortController()
+    process.once('SIGINT', () => stop.abort())
+    process.once('SIGTERM', () => stop.abort())
+    return callsCommand(argv.slice(1), process.env, io, stop.signal)
+  }
   if (command === 'config') return configCommand(argv.slice(1), process.env, io, () => readFileSync(0, 'utf8'))
   process.stderr.write(`webhook-router: unknown command ${JSON.stringify(command)} (see webhook-router --help)\n`)
   return 2

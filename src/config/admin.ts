@@ -4,6 +4,7 @@
  * written that does not validate; writes of one webhook are atomic (MULTI).
  */
 import type { Cluster, Redis } from 'ioredis'
+import { auditChanges, type AuditSink } from '../records/audit.ts'
 import type { RedisClient } from './redis-connection.ts'
 import { CONFIG_FIELDS, ConfigError, parseWebhookConfig, WEBHOOK_NAME, type ConfigRules } from './webhook-config.ts'
 
@@ -34,6 +35,8 @@ export class ConfigAdmin {
     private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly rules: ConfigRules,
+    /** Where changes are recorded, and as whom (the console, the CLI); without it nothing is recorded. */
+    private readonly audit?: { readonly sink: AuditSink; readonly who: string },
   ) {}
 
   keyOf(name: string): string {
@@ -67,11 +70,11 @@ export class ConfigAdmin {
     return error ? { name, status: 'invalid', hash, error, unknownFields } : { name, status: 'ok', hash, unknownFields }
   }
 
-  /** Every webhook name under the prefix, sorted (SCAN, on every master of a Cluster). */
-  async names(): Promise<string[]> {
+  /** Every webhook name under the prefix (and starting with `startingWith`), sorted (SCAN, on every master of a Cluster). */
+  async names(startingWith = ''): Promise<string[]> {
     const nodes: Redis[] = isCluster(this.redis) ? this.redis.nodes('master') : [this.redis]
     const names = new Set<string>()
-    const match = `${this.prefix.replace(/[*?[\]\\]/g, '\\$&')}*`
+    const match = `${`${this.prefix}${startingWith}`.replace(/[*?[\]\\]/g, '\\$&')}*`
     for (const node of nodes) {
       let cursor = '0'
       do {
@@ -108,22 +111,34 @@ export class ConfigAdmin {
     const key = this.keyOf(name)
     const removed = diff.filter((change) => change.after === undefined).map((change) => change.field)
     const written = Object.fromEntries(diff.filter((change) => change.after !== undefined).map((change) => [change.field, change.after as string]))
+    // Remembered before the write, so the console's watcher knows this change was recorded.
+    await this.audit?.sink.remember(name, after)
     const transaction = this.redis.multi()
     if (removed.length > 0) transaction.hdel(key, ...removed)
     if (Object.keys(written).length > 0) transaction.hset(key, written)
     await transaction.exec()
-    return { kind: 'written', created: Object.keys(before).length === 0, changes: diff }
+    const created = Object.keys(before).length === 0
+    await this.audit?.sink.record({ webhook: name, who: this.audit.who, action: created ? 'created' : 'updated', outside: false, changes: auditChanges(before, after) })
+    return { kind: 'written', created, changes: diff }
   }
 
   /** Removes a webhook; false when there was none. */
   async remove(name: string): Promise<boolean> {
-    return (await this.redis.del(this.keyOf(name))) > 0
+    const before = this.audit ? await this.read(name).catch(() => undefined) : undefined
+    await this.audit?.sink.remember(name, undefined)
+    const removed = (await this.redis.del(this.keyOf(name))) > 0
+    if (removed) await this.audit?.sink.record({ webhook: name, who: this.audit.who, action: 'removed', outside: false, changes: auditChanges(before, undefined) })
+    return removed
   }
 
   /** Replaces a webhook's whole hash at once. */
   async replace(name: string, hash: Hash): Promise<void> {
     const key = this.keyOf(name)
+    const before = this.audit ? await this.read(name).catch(() => undefined) : undefined
+    await this.audit?.sink.remember(name, hash)
     await this.redis.multi().del(key).hset(key, hash).exec()
+    const changes = auditChanges(before, hash)
+    if (changes.length > 0) await this.audit?.sink.record({ webhook: name, who: this.audit.who, action: before ? 'updated' : 'created', outside: false, changes })
   }
 }
 

@@ -34,6 +34,12 @@ export interface Settings {
   readonly circuitCooldownMs: number
   readonly cacheMaxEntries: number
   readonly shutdownDrainMs: number
+  /** Key prefix of call records, alerts, audit entries and console sessions (never under redisPrefix). */
+  readonly recordsPrefix: string
+  /** Call records kept per webhook; 0: routers write no records. */
+  readonly recordsPerWebhook: number
+  /** Call records kept across all webhooks. */
+  readonly recordsTotal: number
 }
 
 export class SettingError extends Error {
@@ -79,6 +85,9 @@ export const SETTINGS: readonly SettingSpec[] = [
   { env: 'CIRCUIT_COOLDOWN_MS', default: '30000', help: 'how long an open circuit fails fast before a trial request' },
   { env: 'CONFIG_CACHE_SIZE', default: '10000', help: 'webhook configs kept in memory (least recently used evicted)' },
   { env: 'SHUTDOWN_DRAIN_MS', default: '30000', help: 'on SIGTERM, how long calls in progress may run before they are handed back' },
+  { env: 'RECORDS_PREFIX', default: 'webhook-router:', help: 'key prefix of call records, alerts, the audit trail and console sessions (outside REDIS_PREFIX)' },
+  { env: 'RECORDS_PER_WEBHOOK', default: '200', help: 'call records kept per webhook for the console and `calls` (0 = write none)' },
+  { env: 'RECORDS_TOTAL', default: '10000', help: 'call records kept across all webhooks' },
 ]
 
 /** `ESL_HOST` -> `--esl-host` */
@@ -112,13 +121,15 @@ export interface RedisSettings {
   readonly redis: RedisTarget
   readonly redisPrefix: string
   readonly stepPolicy: StepPolicy
+  /** Where the audit trail and records live (RECORDS_PREFIX). */
+  readonly recordsPrefix: string
 }
 
 /** The settings a config's validity depends on. */
 const STEP_SETTINGS = ['EXTRA_FALLBACK_APPS', 'EXTRA_STEP_VARIABLES', 'TRANSFER_CONTEXTS', 'EXTRA_BRIDGE_ENDPOINTS', 'EXTRA_SOUND_DIRS']
 
 /** The settings the `config` commands accept as flags (the rest of the environment is ignored). */
-export const REDIS_SETTINGS: ReadonlySet<string> = new Set(['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_CLUSTER', 'REDIS_PREFIX', ...STEP_SETTINGS])
+export const REDIS_SETTINGS: ReadonlySet<string> = new Set(['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_CLUSTER', 'REDIS_PREFIX', 'RECORDS_PREFIX', ...STEP_SETTINGS])
 
 /** Reads the Redis settings from the environment and flags, for the `config` commands. */
 export function loadRedisSettings(env: Env, argv: readonly string[] = []): RedisSettings | SettingError {
@@ -128,7 +139,20 @@ export function loadRedisSettings(env: Env, argv: readonly string[] = []): Redis
   if (redis instanceof SettingError) return redis
   const stepPolicy = loadStepPolicy(read)
   if (stepPolicy instanceof SettingError) return stepPolicy
-  return Object.freeze({ redis, redisPrefix: read.get('REDIS_PREFIX'), stepPolicy })
+  const recordsPrefix = loadRecordsPrefix(read)
+  if (recordsPrefix instanceof SettingError) return recordsPrefix
+  return Object.freeze({ redis, redisPrefix: read.get('REDIS_PREFIX'), stepPolicy, recordsPrefix })
+}
+
+/** RECORDS_PREFIX: every key under REDIS_PREFIX is taken for a config, so records must live elsewhere. */
+function loadRecordsPrefix(read: Reader): string | SettingError {
+  const prefix = read.get('RECORDS_PREFIX')
+  const configs = read.get('REDIS_PREFIX')
+  if (/[\s*?[\]{}]/.test(prefix)) return new SettingError('RECORDS_PREFIX', `${JSON.stringify(prefix)} may not contain spaces, glob characters or braces`)
+  if (prefix.startsWith(configs) || configs.startsWith(prefix)) {
+    return new SettingError('RECORDS_PREFIX', `${JSON.stringify(prefix)} overlaps REDIS_PREFIX ${JSON.stringify(configs)}: records would be taken for webhook configs`)
+  }
+  return prefix
 }
 
 /** A comma list; every entry must pass `check`. */
@@ -233,6 +257,12 @@ export function loadSettings(env: Env, argv: readonly string[] = []): Settings |
   if (cacheMaxEntries instanceof SettingError) return cacheMaxEntries
   const shutdownDrainMs = positive('SHUTDOWN_DRAIN_MS', 86_400_000)
   if (shutdownDrainMs instanceof SettingError) return shutdownDrainMs
+  const recordsPrefix = loadRecordsPrefix(read)
+  if (recordsPrefix instanceof SettingError) return recordsPrefix
+  const recordsPerWebhook = get('RECORDS_PER_WEBHOOK') === '0' ? 0 : positive('RECORDS_PER_WEBHOOK', 100_000)
+  if (recordsPerWebhook instanceof SettingError) return recordsPerWebhook
+  const recordsTotal = positive('RECORDS_TOTAL', 10_000_000)
+  if (recordsTotal instanceof SettingError) return recordsTotal
 
   return Object.freeze({
     eslHost,
@@ -252,6 +282,9 @@ export function loadSettings(env: Env, argv: readonly string[] = []): Settings |
     circuitCooldownMs,
     cacheMaxEntries,
     shutdownDrainMs,
+    recordsPrefix,
+    recordsPerWebhook,
+    recordsTotal,
   })
 }
 

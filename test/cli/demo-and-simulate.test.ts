@@ -37,6 +37,7 @@ describe('npm run demo', () => {
     const pin = rows.filter((line) => line.startsWith('2  ')).at(-1)?.split(/\s{2,}/)
     assert.deepEqual(pin?.slice(0, 8), ['2', 'success', 'ok', 'ACK', '+31502102544', '4242', '200', '2'])
     assert.deepEqual(variables('3  failure').slice(0, 5), ['3', 'failure', 'http_error', '503', '1'])
+    assert.match(stdout, /The console .*`npm run demo -- --console` keeps all this running with it/)
   })
 })
 
@@ -50,6 +51,7 @@ describe('webhook-router simulate', () => {
     await client.hset('webhook:crm', { url: `http://127.0.0.1:${webhook.port}/crm?callerid={callerid}&token=T0KEN`, secret: 'k', caller_id: 'suppressed' })
     await client.hset('webhook:pin', { url: `http://127.0.0.1:${webhook.port}/pin?code={code}`, secret: 'k', ivr: '1' })
     await client.hset('webhook:broken', { url: `http://127.0.0.1:${webhook.port}/x`, caller_id: 'nobody' })
+    await client.hset('webhook:down', { url: `http://127.0.0.1:${webhook.port}/down`, secret: 'k', on_failure: '["playback tone_stream://%(100,0,440)", "bridge +31201234567"]' })
     client.disconnect()
   })
   after(async () => {
@@ -82,6 +84,10 @@ describe('webhook-router simulate', () => {
     assert.equal(invalid.status, 1)
     assert.match(invalid.stdout, /webhook:broken field caller_id = "nobody"/)
     assert.equal((await simulate([])).status, 2)
+    const down = await simulate(['down', '--did', '1', '--callerid', '2'])
+    assert.equal(down.status, 1)
+    assert.match(down.stdout, /^answer {4}http_error: HTTP 503 \(\d+ ms\)$/m)
+    assert.match(down.stdout, /^decision {2}failure path: run playback tone_stream:\/\/%\(100,0,440\), then bridge sofia\/gateway\/default\/\+31201234567$/m, 'a bridge step shown as the dial string it dials')
   })
 })
 
