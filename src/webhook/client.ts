@@ -7,13 +7,14 @@
  * sent. The body is always read or discarded so connections can be reused.
  */
 import { isIP } from 'node:net'
-import { Agent, buildConnector, interceptors, type Dispatcher } from 'undici'
+import { Agent, buildConnector } from 'undici'
 import type { WebhookConfig } from '../config/webhook-config.ts'
 import { silentLogger, type Logger } from '../logger.ts'
 import type { AllowList } from '../net/allow-list.ts'
 import { USER_AGENT } from '../version.ts'
 import { AddressRefusedError, createAddressGuard, guardedLookup, type AddressGuard } from './address-guard.ts'
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.ts'
+import { hopHeaders, nextHop, REDIRECT_STATUSES, type Hop } from './redirects.ts'
 import { parseWebhookResponse, ResponseError, type WebhookAnswer } from './response.ts'
 import { signature } from './signing.ts'
 import { maskUrl, renderUrl, requestTarget, type TemplateValues } from './url-template.ts'
@@ -50,7 +51,6 @@ export interface CallContext {
 const CONNECT_PHASE_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT'])
 
 export class WebhookClient {
-  private readonly dispatcher: Dispatcher
   private readonly agent: Agent
   private readonly guard: AddressGuard
   readonly breaker: CircuitBreaker
@@ -83,7 +83,6 @@ export class WebhookClient {
         })
       },
     })
-    this.dispatcher = this.agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS }))
     this.breaker = new CircuitBreaker({
       threshold: options.circuitThreshold ?? 5,
       cooldownMs: options.circuitCooldownMs ?? 30_000,
@@ -135,12 +134,9 @@ export class WebhookClient {
 
     let result: WebhookResult
     try {
-      for (let attempt = 1; ; attempt++) {
-        result = await this.attempt(origin, path, config.method, headers, body, signal, elapsed)
-        // One retry, only for a connection that failed before anything was sent, within the same deadline.
-        if (attempt > 1 || signal.aborted || !failedBeforeSending(result)) break
-        log.debug({ url: maskUrl(url) }, 'webhook connection failed before sending, retrying once')
-      }
+      // The deadline ends the wait even where undici would not (a connect still pending).
+      const first: Hop = { origin, path, method: config.method, body }
+      result = await Promise.race([this.exchange(first, headers, signal, elapsed, log), deadlineOrHangup(signal, elapsed)])
     } finally {
       clearTimeout(deadline)
       context.signal.removeEventListener('abort', onHangup)
@@ -154,27 +150,55 @@ export class WebhookClient {
     return finish(result)
   }
 
+  /**
+   * The request and the redirects it leads to, at most MAX_REDIRECTS. One
+   * retry in all, only of a hop whose connection failed before anything was
+   * sent, and only while the budget lasts: no request that was sent, the
+   * first one included, is ever sent again.
+   */
+  private async exchange(first: Hop, headers: Readonly<Record<string, string>>, signal: AbortSignal, elapsed: () => number, log: Logger): Promise<WebhookResult> {
+    let hop = first
+    let retried = false
+    for (let redirects = 0; ; ) {
+      const outcome = await this.attempt(hop, hopHeaders(headers, hop), signal, elapsed)
+      if ('redirect' in outcome) {
+        if (redirects === MAX_REDIRECTS) return { ok: false, reason: 'http_error', detail: `more than ${MAX_REDIRECTS} redirects`, httpStatus: outcome.status, latencyMs: elapsed() }
+        const next = nextHop(hop, outcome.status, outcome.redirect)
+        if (typeof next === 'string') return { ok: false, reason: 'http_error', detail: next, httpStatus: outcome.status, latencyMs: elapsed() }
+        hop = next
+        redirects++
+        continue
+      }
+      if (retried || signal.aborted || !failedBeforeSending(outcome)) return outcome
+      retried = true
+      log.debug({ url: maskUrl(`${hop.origin}${hop.path}`) }, 'webhook connection failed before sending, retrying once')
+    }
+  }
+
+  /** One request; a redirect is handed back to exchange() with its body discarded. */
   private async attempt(
-    origin: string,
-    path: string,
-    method: 'GET' | 'POST',
+    hop: Hop,
     headers: Record<string, string>,
-    body: string,
     signal: AbortSignal,
     elapsed: () => number,
-  ): Promise<WebhookResult> {
+  ): Promise<WebhookResult | { readonly redirect: string | undefined; readonly status: number }> {
     let statusCode: number | undefined
     try {
       // dispatcher.request sends `path` as given; undici's request() would re-parse (and normalise) it.
-      const response = await this.dispatcher.request({
-        origin,
-        path,
-        method,
+      const response = await this.agent.request({
+        origin: hop.origin,
+        path: hop.path,
+        method: hop.method,
         headers,
-        ...(method === 'POST' ? { body } : {}),
+        ...(hop.method === 'POST' ? { body: hop.body } : {}),
         signal,
       })
       statusCode = response.statusCode
+      if (REDIRECT_STATUSES.has(statusCode)) {
+        await response.body.dump({ limit: BODY_CAP_BYTES }).catch(() => {})
+        const location = response.headers['location']
+        return { redirect: Array.isArray(location) ? location[0] : location, status: statusCode }
+      }
       if (statusCode < 200 || statusCode > 299) {
         await response.body.dump({ limit: BODY_CAP_BYTES }).catch(() => {})
         return { ok: false, reason: 'http_error', detail: `HTTP ${statusCode}`, httpStatus: statusCode, latencyMs: elapsed() }
@@ -202,6 +226,15 @@ export class WebhookClient {
   async close(): Promise<void> {
     await this.agent.close()
   }
+}
+
+/** Settles when the deadline passes or the caller hangs up, whatever undici is still waiting for. */
+function deadlineOrHangup(signal: AbortSignal, elapsed: () => number): Promise<WebhookResult> {
+  return new Promise((resolve) => {
+    const settle = (): void => resolve({ ok: false, ...classify(undefined, signal), httpStatus: undefined, latencyMs: elapsed() })
+    if (signal.aborted) settle()
+    else signal.addEventListener('abort', settle, { once: true })
+  })
 }
 
 function failedBeforeSending(result: WebhookResult): boolean {

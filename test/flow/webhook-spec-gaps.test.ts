@@ -220,6 +220,29 @@ describe('one retry, only for a connection that failed before any byte was sent,
       await first.close()
     }
   })
+
+  it('a redirect of a POST: 302 and 303 continue as a GET without body, 307 and 308 repeat the POST and its body; the answer at the end routes the call', async () => {
+    for (const [status, method, body] of [[302, 'GET', ''], [303, 'GET', ''], [307, 'POST', 'x'], [308, 'POST', 'x']] as const) {
+      const before = h.webhook.requests.length
+      h.webhook.reply((request) => (request.url.startsWith('/start') ? { status, headers: { location: '/next?hop=2' } } : { body: 'status=ACK&destination=%2B31502102544' }))
+      await h.configure(`post-${status}`, { url: h.webhook.url('/start?c={callerid}'), method: 'POST' })
+      const { call, summary } = await h.call({ variables: { webhook: `post-${status}` }, callerIdNumber: '0612345678' })
+      assert.equal(summary.outcome.reason, 'ok', String(status))
+      assert.equal(call.bridges[0]?.dialString.endsWith('/+31502102544'), true, String(status))
+      const [start, next, ...more] = h.webhook.requests.slice(before)
+      assert.equal(more.length, 0, `${status}: two requests`)
+      assert.equal(start?.method, 'POST')
+      assert.match(start?.body ?? '', /callerid=0612345678/)
+      assert.equal(next?.url, '/next?hop=2', String(status))
+      assert.equal(next?.method, method, String(status))
+      if (body === '') {
+        assert.equal(next?.body, '', `${status}: no body`)
+        assert.equal(next?.headers['content-type'], undefined, `${status}: no content type`)
+      } else {
+        assert.equal(next?.body, start?.body, `${status}: the same body`)
+      }
+    }
+  })
 })
 
 describe('circuit breaker recovering on a real call (SPEC 6)', () => {
