@@ -5,7 +5,9 @@
  * no offline queue (a command fails at once while disconnected instead of
  * piling up), a command timeout, and reconnection forever with backoff.
  */
-import { Redis, Cluster, type RedisOptions } from 'ioredis'
+import { createRequire } from 'node:module'
+import { isIP } from 'node:net'
+import { Redis, Cluster, type AbstractConnector, type RedisOptions } from 'ioredis'
 import type { Logger } from '../logger.ts'
 import type { RedisTarget } from './env.ts'
 
@@ -47,6 +49,26 @@ function baseOptions(options: ConnectionOptions): Options {
   }
 }
 
+/**
+ * ioredis's own connector with one more listener: ioredis handles one
+ * 'error' per socket, and a TLS socket can emit two (a certificate refused,
+ * then the alert the server sends back), which would crash the process.
+ * Later errors of a socket ioredis already gave up are dropped here.
+ */
+const require = createRequire(import.meta.url)
+type ErrorEmitter = Parameters<AbstractConnector['connect']>[0]
+interface Connector extends AbstractConnector {
+  connect(onError: ErrorEmitter): ReturnType<AbstractConnector['connect']>
+}
+const { default: StandaloneConnector } = require('ioredis/built/connectors/StandaloneConnector.js') as { default: new (options: unknown) => Connector }
+class TolerantConnector extends StandaloneConnector {
+  override async connect(onError: ErrorEmitter): ReturnType<AbstractConnector['connect']> {
+    const stream = await super.connect(onError)
+    stream.on('error', () => {})
+    return stream
+  }
+}
+
 /** Options from a redis:// or rediss:// URL, or a unix socket path. */
 function urlOptions(url: string): Options {
   if (url.startsWith('/')) return { path: url }
@@ -59,8 +81,13 @@ function urlOptions(url: string): Options {
     ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
     ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
     ...(db !== '' ? { db: Number(db) } : {}),
-    ...(parsed.protocol === 'rediss:' ? { tls: { servername: parsed.hostname } } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: tlsFor(parsed.hostname.replace(/^\[|\]$/g, '')), Connector: TolerantConnector } : {}),
   }
+}
+
+/** TLS options for a host: a name is sent as the server name (SNI); an IP address never is (RFC 6066). */
+function tlsFor(host: string): { servername?: string } {
+  return isIP(host) === 0 ? { servername: host } : {}
 }
 
 /** Credentials and TLS of the target, for connections made to one node of it. */
@@ -70,14 +97,14 @@ function authOptions(target: RedisTarget): Options {
   return {
     ...(parsed.username ? { username: parsed.username } : {}),
     ...(parsed.password ? { password: parsed.password } : {}),
-    ...(parsed.tls ? { tls: parsed.tls } : {}),
+    ...(parsed.tls ? { tls: parsed.tls, Connector: TolerantConnector } : {}),
   }
 }
 
 /** A standalone connection to one node of the target (a Cluster master), with its credentials. */
 export function connectNode(host: string, port: number, target: RedisTarget, options: ConnectionOptions = {}): Redis {
   const auth = authOptions(target)
-  return newRedis({ ...baseOptions(options), ...auth, ...(auth.tls ? { tls: { servername: host } } : {}), host, port })
+  return newRedis({ ...baseOptions(options), ...auth, ...(auth.tls ? { tls: tlsFor(host) } : {}), host, port })
 }
 
 export function connectRedis(target: RedisTarget, options: ConnectionOptions = {}): RedisClient {
