@@ -2,7 +2,7 @@
 // Builds the project, checks what the suite needs, then runs every compiled
 // test file with node's own runner (Node 20's --test takes no glob patterns).
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
@@ -30,6 +30,8 @@ if (!existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) {
   console.error('chromium is not installed: the console\'s browser tests drive it (playwright-core, /usr/bin/chromium). Install Debian\'s package with `sudo apt-get install -y chromium` (or set CHROMIUM_PATH).')
   process.exit(1)
 }
+// A test file deleted or renamed in the sources must not run from an old build.
+rmSync(join(root, 'dist', 'test'), { recursive: true, force: true })
 if (run('npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']) !== 0) process.exit(1)
 
 function testFiles(dir) {

@@ -141,6 +141,26 @@ describe('webhook-router serve', () => {
     assert.ok(router.lines.some((line) => line['msg'] === 'stopped'))
   })
 
+  it('SIGTERM while still starting (Redis not answering yet) stops the router once started: exit code 0, nothing killed by the signal', async () => {
+    const silent = await RedisProcess.start()
+    const url = silent.url
+    await silent.stop()
+    const router = start({ REDIS_URL: url, HTTP_PORT: '0', ESL_PORT: '0' })
+    const exited = once(router.child, 'exit')
+    try {
+      // The operations endpoints listen first; the router then waits for Redis before the socket server.
+      await router.line('operations endpoints listening (/healthz, /readyz, /metrics)')
+      assert.ok(!router.lines.some((line) => line['msg'] === 'event socket server listening'), 'still starting')
+      router.child.kill('SIGTERM')
+    } catch (error) {
+      router.child.kill('SIGKILL')
+      throw error
+    }
+    const [code, signal] = await exited
+    assert.deepEqual([code, signal], [0, null], 'a clean exit, not a death by signal')
+    assert.ok(router.lines.some((line) => line['msg'] === 'stopped'))
+  })
+
   it('refuses a bad setting with one line naming it, exit code 2', () => {
     const result = spawnSync(process.execPath, [BIN, 'serve'], { env: { ESL_PORT: 'eighty' }, encoding: 'utf8' })
     assert.equal(result.status, 2)
