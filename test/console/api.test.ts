@@ -4,18 +4,10 @@ import { after, before, describe, it } from 'node:test'
 import { request } from 'undici'
 import { configCommand } from '../../src/cli/config.ts'
 import { ConsoleHarness } from '../support/console-harness.ts'
+import { eventuallyRead } from '../support/deadline.ts'
 
 type Json = Record<string, unknown>
 
-async function eventually<T>(what: string, read: () => Promise<T>, accept: (value: T) => boolean, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await read()
-    if (accept(value)) return value
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms (last: ${JSON.stringify(value).slice(0, 300)})`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
 
 describe('console API', () => {
   let h: ConsoleHarness
@@ -142,7 +134,7 @@ describe('console API', () => {
     await h.api(h.tokens.acme, 'PUT', '/api/webhooks/acme-audited', { url: h.router.webhook.url('/a?k=SECRETVALUE'), secret: 'sssh' })
     await h.console.watcher.settled()
     await redis().hset('webhook:acme-audited', 'description', 'typed in redis-cli')
-    const outside = await eventually(
+    const outside = await eventuallyRead(
       'the outside change in the audit trail',
       async () => ((await h.api(h.tokens.acme, 'GET', '/api/audit?webhook=acme-audited')).body as { audit: Array<Json> }).audit,
       (entries) => entries.some((entry) => entry['outside'] === true),
@@ -161,7 +153,7 @@ describe('console API', () => {
     assert.ok(!text.includes('sssh') && !text.includes('SECRETVALUE'), 'secret and query values masked')
     // An outside edit that breaks the config: an alert says so.
     await redis().hset('webhook:acme-audited', 'caller_id', 'bogus')
-    const alert = await eventually(
+    const alert = await eventuallyRead(
       'a config_invalid alert',
       async () => ((await h.api(h.tokens.acme, 'GET', '/api/alerts?webhook=acme-audited')).body as { alerts: Array<Json> }).alerts,
       (alerts) => alerts.some((entry) => entry['kind'] === 'config_invalid'),

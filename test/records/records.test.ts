@@ -8,19 +8,11 @@ import { RecordKeys } from '../../src/records/keys.ts'
 import { RecordReader } from '../../src/records/reader.ts'
 import type { AlertRecord } from '../../src/records/types.ts'
 import { RouterHarness } from '../support/router-harness.ts'
+import { eventuallyRead } from '../support/deadline.ts'
 
 const BIN = join(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js')
 
 /** Polls `read` until `accept` holds, or fails naming `what` after `ms`. */
-async function eventually<T>(what: string, read: () => Promise<T>, accept: (value: T) => boolean, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await read()
-    if (accept(value)) return value
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms (last: ${JSON.stringify(value).slice(0, 300)})`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
 
 describe('call records', () => {
   let h: RouterHarness
@@ -89,11 +81,11 @@ describe('call records', () => {
     let out = ''
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
     try {
-      await eventually('the existing record printed', async () => out, (text) => text.includes(first))
+      await eventuallyRead('the existing record printed', async () => out, (text) => text.includes(first))
       assert.match(out, /tail\s+did=31200000001\s+caller=\S+\s+success\(ok\)\s+http=200/)
       const second = (await h.call({ variables: { webhook: 'tail' }, destinationNumber: '31200000002' })).summary.uuid
       await flush()
-      await eventually('the new record printed by --follow', async () => out, (text) => text.includes(second))
+      await eventuallyRead('the new record printed by --follow', async () => out, (text) => text.includes(second))
     } finally {
       child.kill('SIGINT')
     }
@@ -107,7 +99,7 @@ describe('call records', () => {
     await h.call({ variables: { webhook: 'outage' } })
     await h.redis.kill()
     try {
-      await eventually('the router to see Redis down', async () => h.app.redis?.status, (status) => status !== 'ready')
+      await eventuallyRead('the router to see Redis down', async () => h.app.redis?.status, (status) => status !== 'ready')
       const { summary } = await h.call({ variables: { webhook: 'outage' } })
       assert.equal(summary.outcome.reason, 'ok', 'the call itself is unaffected (cached config)')
       await flush()
@@ -116,7 +108,7 @@ describe('call records', () => {
     } finally {
       await h.redis.restart()
     }
-    const outage = await eventually(
+    const outage = await eventuallyRead(
       'a redis_outage alert',
       async () => {
         await flush()

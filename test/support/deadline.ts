@@ -34,6 +34,17 @@ export async function eventually(predicate: () => boolean | Promise<boolean>, ms
   }
 }
 
+/** Reads until `accept` takes the value read, and resolves with it; rejects naming `what` and the last value after `ms`. */
+export async function eventuallyRead<T>(what: string, read: () => Promise<T>, accept: (value: T) => boolean, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const value = await read()
+    if (accept(value)) return value
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms (last: ${JSON.stringify(value).slice(0, 300)})`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
 /** Resolves once the wall clock has reached `time` (Date.now() ms): for a wait the product itself defines, e.g. a cool-down. */
 export async function clockAt(time: number): Promise<void> {
   while (Date.now() < time) await new Promise((resolve) => setTimeout(resolve, Math.max(1, time - Date.now())))
