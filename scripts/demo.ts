@@ -145,8 +145,12 @@ async function main(): Promise<number> {
         : result.disposition === 'handed-back' || call.dialplanApps.length > 0
           ? `handed back to the dialplan: ${call.dialplanApps.map(([app]) => app).join(', ')}`
           : result.disposition
-    const seen = bridge ? `${JSON.stringify(bridge.callee.callerIdName)} ${bridge.callee.callerIdNumber}${bridge.callee.hideNumber ? ' (anonymous: Privacy id, real number in P-Asserted-Identity)' : ''}` : '-'
-    happened.push([String(index + 1), scenario.title, `${scenario.call.callerIdNumber} -> ${scenario.call.destinationNumber}`, requests.slice(before).join('; ') || '-', what, seen])
+    // A hidden identity: the callee's phone shows "Anonymous"; the real one travels only in P-Asserted-Identity, for the carrier.
+    const hidden = bridge !== undefined && (bridge.callee.hideName || bridge.callee.hideNumber)
+    const identity = bridge ? `${JSON.stringify(bridge.callee.callerIdName)} ${bridge.callee.callerIdNumber}` : '-'
+    const seen = hidden ? '"Anonymous" anonymous' : identity
+    const asserted = hidden ? `${identity} (P-Asserted-Identity, Privacy: id)` : '-'
+    happened.push([String(index + 1), scenario.title, `${scenario.call.callerIdNumber} -> ${scenario.call.destinationNumber}`, requests.slice(before).join('; ') || '-', what, seen, asserted])
     const vars = (name: string): string => call.variable(name) ?? ''
     variables.push([
       String(index + 1),
@@ -161,7 +165,7 @@ async function main(): Promise<number> {
       summary ? `${summary.durationMs} ms` : '',
     ])
   }
-  process.stdout.write(`\n${table(['#', 'scenario', 'caller -> DID', 'webhook requests', 'what happened', 'the callee saw'], happened)}\n\n`)
+  process.stdout.write(`\n${table(['#', 'scenario', 'caller -> DID', 'webhook requests', 'what happened', 'the callee saw', 'only the carrier saw'], happened)}\n\n`)
   process.stdout.write(`Variables set on each call (for the dialplan and CDRs):\n${table(['#', 'result', 'reason', 'status', 'destination', 'callername', 'code', 'http', 'attempts', 'router time'], variables)}\n\n`)
   process.stdout.write(`Router log (JSON lines): ${logFile}\nWebhook configs are in Redis under webhook-demo:* (${redisProcess ? 'a private redis-server, gone after the demo' : redisUrl}).\n`)
 

@@ -9,6 +9,13 @@ import { ADMIN_HELP, adminCommand } from './admin.ts'
 import { CALLS_HELP, callsCommand } from './calls.ts'
 import { SIMULATE_HELP, simulateCommand } from './simulate.ts'
 
+const SERVE_HELP = `Options of serve (each also an environment variable):
+${SETTINGS.map((spec) => `  ${`${flagName(spec.env)} / ${spec.env}`.padEnd(48)} ${spec.help}${spec.default === undefined ? '' : ` [${spec.default}]`}`).join('\n')}
+`
+
+/** `webhook-router COMMAND ... --help` prints that command's part of the help and touches nothing. */
+const COMMAND_HELP: Readonly<Record<string, string>> = { serve: SERVE_HELP, config: CONFIG_HELP, simulate: SIMULATE_HELP, admin: ADMIN_HELP, calls: CALLS_HELP }
+
 const HELP = `webhook-router ${VERSION}
 
 Routes incoming FreeSWITCH calls through a customer's webhook (outbound Event Socket).
@@ -22,9 +29,7 @@ Usage:
   webhook-router --help
   webhook-router --version
 
-Options of serve (each also an environment variable):
-${SETTINGS.map((spec) => `  ${`${flagName(spec.env)} / ${spec.env}`.padEnd(48)} ${spec.help}${spec.default === undefined ? '' : ` [${spec.default}]`}`).join('\n')}
-
+${SERVE_HELP}
 ${CONFIG_HELP}
 ${SIMULATE_HELP}
 ${ADMIN_HELP}
@@ -38,6 +43,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (command === '--version' || command === '-v') {
     process.stdout.write(`${VERSION}\n`)
+    return 0
+  }
+  const commandHelp = COMMAND_HELP[command]
+  if (commandHelp !== undefined && argv.slice(1).some((arg) => arg === '--help' || arg === '-h')) {
+    process.stdout.write(commandHelp)
     return 0
   }
   if (command === 'serve') return serve(argv.slice(1))

@@ -31,7 +31,8 @@ describe('npm run demo', () => {
     assert.match(row('1  CRM name lookup'), /bridged: sofia\/gateway\/carrier\/\+31502102544\s+"ACME Corp" 31612345678/)
     assert.match(row('2  PIN routing'), /GET \/pin: NAK; GET \/pin: ACK/)
     assert.match(row('3  webhook down'), /HTTP 503\s+fallback ran: playback, transfer/)
-    assert.match(row('4  suppressed'), /anonymous/)
+    // What the callee's phone shows, then what only the carrier gets (P-Asserted-Identity).
+    assert.match(row('4  suppressed'), /"Anonymous" anonymous\s+"[^"]+" \d+ \(P-Asserted-Identity, Privacy: id\)/)
     assert.match(row('5  missed-call'), /handed back to the dialplan/)
     const variables = (prefix: string): string[] => row(prefix).split(/\s{2,}/)
     const pin = rows.filter((line) => line.startsWith('2  ')).at(-1)?.split(/\s{2,}/)
