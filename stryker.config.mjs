@@ -1,0 +1,43 @@
+// StrykerJS over the product code, one folder at a time (scripts/mutate.mjs sets
+// MUTATE_FOLDER). Each folder is tested by the compiled test files that exercise
+// it; with per-file coverage a mutant runs only the files that reach its code.
+// The tap runner runs node:test files as they are (no other test framework).
+const FOLDERS = {
+  webhook: ['unit/address-guard', 'unit/redirects', 'unit/webhook-hardening', 'unit/webhook-parts', 'flow/webhook-faults', 'flow/webhook-spec-gaps', 'flow/outcomes', 'flow/injection'],
+  esl: ['unit/esl-messages', 'unit/frame-parser', 'sim/session', 'flow/round-trips', 'flow/use-cases', 'flow/outcomes'],
+  call: ['unit/routing', 'flow/use-cases', 'flow/outcomes', 'flow/presentation', 'flow/ivr-arguments', 'flow/injection', 'flow/attack-corpus', 'flow/round-trips', 'flow/webhook-faults'],
+  config: ['unit/settings', 'unit/webhook-config', 'unit/variables-and-allow-list', 'config/live-config', 'flow/attack-corpus', 'flow/outcomes'],
+  steps: ['unit/step-grammar', 'unit/webhook-config', 'flow/attack-corpus', 'flow/injection', 'flow/outcomes'],
+}
+const folder = process.env.MUTATE_FOLDER ?? 'webhook'
+const tests = FOLDERS[folder]
+if (!tests) throw new Error(`MUTATE_FOLDER: ${folder} is not one of ${Object.keys(FOLDERS).join(', ')}`)
+
+export default {
+  plugins: ['@stryker-mutator/tap-runner', './scripts/stryker/ignore-logging.mjs'],
+  ignorers: ['logging'],
+  testRunner: 'tap',
+  packageManager: 'npm',
+  mutate: [`src/${folder}/**/*.ts`],
+  // The sandbox compiles the mutated sources; Stryker adds @ts-nocheck so mutants that do not type-check still run.
+  buildCommand: 'npx tsc -p tsconfig.json',
+  ignorePatterns: ['dist', 'reports', 'docs', '.stryker-tmp', 'bench', 'examples/**/*.md'],
+  coverageAnalysis: 'perTest',
+  ignoreStatic: true,
+  tap: {
+    testFiles: tests.map((name) => `dist/test/${name}.test.js`),
+    nodeArgs: ['--test-reporter=tap', '-r', '{{hookFile}}', '{{testFile}}'],
+    forceBail: true,
+  },
+  concurrency: 2,
+  timeoutMS: 15000,
+  timeoutFactor: 2,
+  incremental: true,
+  incrementalFile: `reports/mutation/${folder}.incremental.json`,
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: `reports/mutation/${folder}.json` },
+  clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
+  thresholds: { high: 85, low: 70, break: null },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+}
