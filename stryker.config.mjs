@@ -3,7 +3,7 @@
 // it; with per-file coverage a mutant runs only the files that reach its code.
 // The tap runner runs node:test files as they are (no other test framework).
 const FOLDERS = {
-  webhook: ['unit/address-guard', 'unit/redirects', 'unit/webhook-hardening', 'unit/webhook-parts', 'unit/webhook-answer-exact', 'unit/webhook-config', 'flow/webhook-faults', 'flow/webhook-spec-gaps', 'flow/outcomes', 'flow/injection'],
+  webhook: ['unit/address-guard', 'unit/webhook-client', 'unit/redirects', 'unit/webhook-hardening', 'unit/webhook-parts', 'unit/webhook-answer-exact', 'unit/webhook-config', 'flow/webhook-faults', 'flow/webhook-spec-gaps', 'flow/outcomes', 'flow/injection'],
   esl: ['unit/esl-messages', 'unit/frame-parser', 'sim/session', 'flow/round-trips', 'flow/use-cases', 'flow/outcomes'],
   call: ['unit/routing', 'flow/use-cases', 'flow/outcomes', 'flow/presentation', 'flow/ivr-arguments', 'flow/injection', 'flow/attack-corpus', 'flow/round-trips', 'flow/webhook-faults'],
   config: ['unit/settings', 'unit/webhook-config', 'unit/variables-and-allow-list', 'config/live-config', 'flow/attack-corpus', 'flow/outcomes'],
