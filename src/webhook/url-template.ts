@@ -58,7 +58,6 @@ export function parseUrlTemplate(source: string): UrlTemplate | Error {
   if (first instanceof Error) return first
   if (second instanceof Error) return second
   if (first.protocol !== 'http:' && first.protocol !== 'https:') return new Error(`scheme ${first.protocol} is not http: or https:`)
-  if (first.hostname === '') return new Error('has no host')
   if (first.host !== second.host || first.protocol !== second.protocol) {
     return new Error('a placeholder in the scheme, host or port would let a caller choose where the router connects')
   }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { createAddressGuard, isInternalAddress } from '../../src/webhook/address-guard.ts'
+import { AddressRefusedError, createAddressGuard, guardedLookup, isInternalAddress } from '../../src/webhook/address-guard.ts'
 import { parseAllowList, type AllowList } from '../../src/net/allow-list.ts'
 
 function allowList(entries: string[]): AllowList {
@@ -77,5 +77,46 @@ describe('outbound address guard', () => {
     assert.equal(open.permits('10.0.0.1'), false)
     assert.equal(open.permits('::127.0.0.2'), false, 'an IPv4-compatible form is not the IPv4 address the operator allowed')
     assert.equal(open.permits('64:ff9b::7f00:2'), false)
+  })
+})
+
+describe('guarded DNS lookup (what a webhook host name resolves to)', () => {
+  type Answer = { error: NodeJS.ErrnoException | null; address: unknown; family: number | undefined }
+  function lookup(allowed: string[], hostname: string, options: { all?: boolean; family?: number | string }): Promise<Answer> {
+    return new Promise((resolve) => {
+      guardedLookup(createAddressGuard(allowList(allowed)))(hostname, options as never, ((error: NodeJS.ErrnoException | null, address: unknown, family?: number) => resolve({ error, address, family })) as never)
+    })
+  }
+
+  it('answers with the permitted addresses, one or all as asked', async () => {
+    const one = await lookup(['127.0.0.0/8'], 'localhost', { family: 4 })
+    assert.deepEqual(one, { error: null, address: '127.0.0.1', family: 4 })
+    const all = await lookup(['127.0.0.0/8'], 'localhost', { all: true, family: 'IPv4' })
+    assert.equal(all.error, null)
+    assert.ok(Array.isArray(all.address) && all.address.length > 0)
+    for (const entry of all.address as Array<{ address: string }>) assert.match(entry.address, /^127\./, 'only permitted addresses')
+  })
+
+  it('refuses a name whose every address is internal, naming the host and the address', async () => {
+    for (const all of [false, true]) {
+      const answer = await lookup([], 'localhost', { all, family: 4 })
+      assert.ok(answer.error instanceof AddressRefusedError, String(answer.error))
+      assert.equal(answer.error.name, 'AddressRefusedError')
+      assert.equal((answer.error as AddressRefusedError).code, 'ADDRESS_REFUSED')
+      assert.match(answer.error.message, /^localhost is 127\.0\.0\.1, an internal address/)
+      assert.deepEqual(answer.address, all ? [] : '')
+    }
+  })
+
+  it('keeps the family asked for: an IPv6-only lookup never answers with IPv4', async () => {
+    const answer = await lookup(['127.0.0.0/8'], 'localhost', { family: 6 })
+    assert.notEqual(answer.error, null, `answered ${JSON.stringify(answer.address)}`)
+  })
+
+  it('passes a resolver error on as it is', async () => {
+    const answer = await lookup(['127.0.0.0/8'], 'no-such-host.invalid', { all: true })
+    assert.ok(answer.error && !(answer.error instanceof AddressRefusedError))
+    assert.match(String(answer.error.code), /^(ENOTFOUND|EAI_AGAIN)$/)
+    assert.deepEqual(answer.address, [])
   })
 })

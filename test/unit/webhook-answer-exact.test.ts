@@ -69,4 +69,20 @@ describe('webhook answer, exactly', () => {
     assert.deepEqual(refused(json('{"status":"ACK", "x": {"y": 1}, "status" : "NAK"}')), ['ResponseError', 'bad_response', 'the answer gives status more than once'])
     assert.deepEqual(refused(json('{"status":"ACK", "x": [1, {"y": 1}], "Status":"ACK"}')), ['ResponseError', 'bad_response', 'the answer gives status more than once'])
   })
+
+  it('JSON: duplicates are found after strings holding quotes, braces and brackets, and after arrays', () => {
+    const duplicate = ['ResponseError', 'bad_response', 'the answer gives status more than once']
+    assert.deepEqual(refused(json('{"x":[1],"status":"ACK","status":"NAK"}')), duplicate)
+    assert.deepEqual(refused(json('{"x":"{[","status":"ACK","status":"NAK"}')), duplicate)
+    assert.deepEqual(refused(json('{"x":"]}","status":"ACK","status":"NAK"}')), duplicate)
+    assert.deepEqual(refused(json('{"a\\"":"\\"status\\":","status":"ACK","status":"NAK"}')), duplicate)
+    // A key-like text inside a string value is not a key.
+    assert.deepEqual(json('{"status":"ACK","x":"\\",\\"status\\":\\"NAK"}'), { status: 'ACK', destination: undefined, callername: undefined })
+  })
+
+  it('forms: a key without "=" has an empty value, the body is trimmed, an unknown status is cut to 20 characters', () => {
+    assert.deepEqual(refused(parse('status')), ['ResponseError', 'bad_response', 'unknown status ""'])
+    assert.deepEqual(parse('status=ACK&callername=Bob\n'), { status: 'ACK', destination: undefined, callername: 'Bob' })
+    assert.deepEqual(refused(parse(`status=${'x'.repeat(30)}`)), ['ResponseError', 'bad_response', `unknown status "${'X'.repeat(20)}"`])
+  })
 })

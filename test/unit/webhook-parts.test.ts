@@ -40,6 +40,30 @@ describe('URL template', () => {
     )
   })
 
+  it('names what is wrong with a template, and where', () => {
+    const problem = (source: string): string => {
+      const parsed = parseUrlTemplate(source)
+      assert.ok(parsed instanceof Error, `refused: ${source}`)
+      return parsed.message
+    }
+    assert.equal(problem('https://x.example/a}'), 'unmatched "}" at position 20')
+    assert.equal(problem('https://x.example/{did'), 'unmatched "{" at position 19')
+    assert.equal(problem('https://x.example/{dial}'), 'unknown placeholder {dial} (known: {code} {did} {callerid} {callername} {uuid})')
+    assert.equal(problem('not a url'), 'is not an absolute URL')
+    assert.equal(problem('ftp://x.example/'), 'scheme ftp: is not http: or https:')
+    const where = 'a placeholder in the scheme, host or port would let a caller choose where the router connects'
+    assert.equal(problem('https://{did}/'), where)
+    assert.equal(problem('https://x{did}.example/'), where)
+    assert.equal(problem('https://x.example:8{code}/'), where)
+  })
+
+  it('keeps literal text as written, percent-encoding only what is beyond ASCII', () => {
+    const parsed = template('https://x.example/é~/{did}{code}?q={uuid}')
+    assert.deepEqual(parsed.parts, ['https://x.example/%C3%A9~/', { placeholder: 'did', inPath: true }, { placeholder: 'code', inPath: true }, '?q=', { placeholder: 'uuid', inPath: false }])
+    // After a fragment mark a placeholder is not in the path either: its dots stay.
+    assert.equal(renderUrl(template('https://x.example/{did}#{did}'), { ...VALUES, did: '..' }), 'https://x.example/%2E%2E#..')
+  })
+
   it('masks query values and credentials for logs', () => {
     assert.equal(maskUrl('https://user:pw@crm.example.com/l?token=abc123&cid=%2B316'), 'https://crm.example.com/l?token=<6>&cid=<4>')
     assert.equal(maskUrl('https://crm.example.com/l'), 'https://crm.example.com/l')
@@ -109,6 +133,24 @@ describe('signature', () => {
     assert.ok(!verifySignature('k', headers, 'POST', 'https://x.example/h', 'a=1', { now: now + 301 }))
     assert.ok(!verifySignature('k', { timestamp: undefined, signature: headers.signature }, 'POST', 'https://x.example/h', 'a=1', { now }))
   })
+
+  it('refuses each missing or malformed part on its own, and accepts the edge of the tolerance', () => {
+    const now = 1_700_000_000
+    const sign = (timestamp: string): string => signature('k', timestamp, 'GET', 'https://x.example/h', '')
+    const verify = (timestamp: string | undefined, received: string | undefined, at = now): boolean => verifySignature('k', { timestamp, signature: received }, 'GET', 'https://x.example/h', '', { now: at })
+    assert.equal(verify(String(now), sign(String(now))), true)
+    assert.equal(verify(String(now), undefined), false, 'no signature')
+    assert.equal(verify(undefined, undefined), false, 'neither')
+    // Timestamps that are not plain digits, even where Number() would read them.
+    for (const timestamp of [`${now} `, ` ${now}`, `+${now}`, `${now}.0`, `0x${now.toString(16)}`, '']) assert.equal(verify(timestamp, sign(timestamp)), false, JSON.stringify(timestamp))
+    assert.equal(verify(String(now), sign(String(now)), now + 300), true, '300 s old is still fresh')
+    assert.equal(verify(String(now), sign(String(now)), now - 300), true, '300 s ahead too')
+    assert.equal(verify(String(now), sign(String(now)), now + 301), false)
+    assert.equal(verifySignature('k', { timestamp: String(now), signature: sign(String(now)) }, 'GET', 'https://x.example/h', '', { now: now + 1000, toleranceSeconds: 1000 }), true)
+    // A signature of another length is refused, not thrown on.
+    assert.equal(verify(String(now), 'v1=abc'), false)
+    assert.equal(verify(String(now), `${sign(String(now))}0`), false)
+  })
 })
 
 describe('circuit breaker', () => {
@@ -163,6 +205,49 @@ describe('circuit breaker', () => {
     b.failure('a')
     assert.equal(b.state('a'), 'open')
     assert.ok(!b.allow('a'))
+  })
+
+  it('below the threshold a closed circuit lets every request through and reports nothing', () => {
+    const { breaker: b, changes } = breaker()
+    b.failure('a')
+    b.failure('a')
+    assert.ok(b.allow('a'))
+    assert.ok(b.allow('a'), 'no trial slot while closed')
+    b.success('a')
+    assert.deepEqual(changes, [], 'a success on a closed circuit is not a change')
+    assert.deepEqual(b.openOrigins(), [])
+  })
+
+  it('lists the origins that are not closed, with their state', () => {
+    const { breaker: b, clock } = breaker()
+    for (let i = 0; i < 3; i++) b.failure('a')
+    b.failure('b')
+    for (let i = 0; i < 3; i++) b.failure('c')
+    assert.deepEqual(b.openOrigins(), [['a', 'open'], ['c', 'open']])
+    clock.now = 1000
+    assert.ok(b.allow('a'))
+    assert.deepEqual(b.openOrigins(), [['a', 'half-open'], ['c', 'open']])
+  })
+
+  it('a request that was in flight when the circuit opened does not extend the cool-down', () => {
+    const { breaker: b, clock } = breaker()
+    for (let i = 0; i < 4; i++) assert.ok(b.allow('a'))
+    for (let i = 0; i < 3; i++) b.failure('a')
+    clock.now = 500
+    b.failure('a')
+    clock.now = 1000
+    assert.ok(b.allow('a'), 'the cool-down counts from the opening')
+  })
+
+  it('works without a change listener', () => {
+    let now = 0
+    const b = new CircuitBreaker({ threshold: 1, cooldownMs: 10, now: () => now })
+    b.failure('a')
+    assert.equal(b.state('a'), 'open')
+    now = 10
+    assert.ok(b.allow('a'))
+    b.success('a')
+    assert.equal(b.state('a'), 'closed')
   })
 
   it('a trial abandoned by a hang-up frees the slot', () => {
