@@ -5,8 +5,8 @@
 const FOLDERS = {
   webhook: ['unit/address-guard', 'unit/webhook-client', 'unit/redirects', 'unit/webhook-hardening', 'unit/webhook-parts', 'unit/webhook-answer-exact', 'unit/webhook-config', 'flow/webhook-faults', 'flow/webhook-spec-gaps', 'flow/outcomes', 'flow/injection'],
   esl: ['unit/esl-messages', 'unit/frame-parser', 'sim/session', 'flow/round-trips', 'flow/use-cases', 'flow/outcomes'],
-  call: ['unit/routing', 'flow/use-cases', 'flow/outcomes', 'flow/presentation', 'flow/ivr-arguments', 'flow/injection', 'flow/attack-corpus', 'flow/round-trips', 'flow/webhook-faults'],
-  config: ['unit/settings', 'unit/webhook-config', 'unit/variables-and-allow-list', 'config/live-config', 'flow/attack-corpus', 'flow/outcomes'],
+  call: ['unit/routing', 'console/api', 'flow/use-cases', 'flow/outcomes', 'flow/presentation', 'flow/ivr-arguments', 'flow/injection', 'flow/attack-corpus', 'flow/round-trips', 'flow/webhook-faults'],
+  config: ['unit/settings', 'unit/webhook-config', 'unit/variables-and-allow-list', 'config/live-config', 'config/redis-forms', 'console/api', 'flow/attack-corpus', 'flow/outcomes'],
   steps: ['unit/step-grammar', 'unit/webhook-config', 'flow/attack-corpus', 'flow/injection', 'flow/outcomes'],
 }
 const folder = process.env.MUTATE_FOLDER ?? 'webhook'
@@ -21,7 +21,7 @@ export default {
   mutate: [`src/${folder}/**/*.ts`],
   // The sandbox compiles the mutated sources; Stryker adds @ts-nocheck so mutants that do not type-check still run.
   buildCommand: 'npx tsc -p tsconfig.json',
-  ignorePatterns: ['dist', 'reports', 'docs', '.stryker-tmp', 'bench', 'examples/**/*.md'],
+  ignorePatterns: ['dist', 'reports', 'docs', '.stryker-tmp*', 'bench', 'examples/**/*.md'],
   coverageAnalysis: 'perTest',
   ignoreStatic: true,
   tap: {
@@ -32,7 +32,7 @@ export default {
     forceBail: false,
   },
   concurrency: 2,
-  timeoutMS: 8000,
+  timeoutMS: 3000,
   timeoutFactor: 1.5,
   incremental: true,
   incrementalFile: `reports/mutation/${folder}.incremental.json`,
@@ -40,6 +40,7 @@ export default {
   jsonReporter: { fileName: `reports/mutation/${folder}.json` },
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
   thresholds: { high: 85, low: 70, break: null },
-  tempDirName: '.stryker-tmp',
+  // One temporary folder per product folder, so two folders can be mutated at once.
+  tempDirName: `.stryker-tmp-${folder}`,
   cleanTempDir: 'always',
 }
