@@ -5,7 +5,7 @@
 const FOLDERS = {
   webhook: ['unit/address-guard', 'unit/webhook-client', 'unit/redirects', 'unit/webhook-hardening', 'unit/webhook-parts', 'unit/webhook-answer-exact', 'unit/webhook-config', 'flow/webhook-faults', 'flow/webhook-spec-gaps', 'flow/outcomes', 'flow/injection'],
   esl: ['unit/esl-messages', 'unit/frame-parser', 'sim/session', 'flow/round-trips', 'flow/use-cases', 'flow/outcomes'],
-  call: ['unit/routing', 'console/api', 'flow/use-cases', 'flow/outcomes', 'flow/presentation', 'flow/ivr-arguments', 'flow/injection', 'flow/attack-corpus', 'flow/round-trips', 'flow/webhook-faults'],
+  call: ['unit/routing', 'unit/dry-run', 'console/api', 'flow/use-cases', 'flow/outcomes', 'flow/presentation', 'flow/ivr-arguments', 'flow/injection', 'flow/attack-corpus', 'flow/round-trips', 'flow/webhook-faults'],
   config: ['unit/settings', 'unit/webhook-config', 'unit/variables-and-allow-list', 'config/live-config', 'config/redis-forms', 'console/api', 'flow/attack-corpus', 'flow/outcomes'],
   steps: ['unit/step-grammar', 'unit/webhook-config', 'flow/attack-corpus', 'flow/injection', 'flow/outcomes'],
 }
