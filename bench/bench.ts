@@ -101,7 +101,7 @@ async function startPeer(name: 'modesl' | 'floor', webhookPort: number): Promise
   return { name, child, port }
 }
 
-interface Row {
+export interface Row {
   readonly controller: string
   readonly run: string
   readonly calls: number
@@ -133,7 +133,7 @@ async function runPhase(load: LoadGenerator, controller: Controller, run: string
   }
 }
 
-interface MemoryRow {
+export interface MemoryRow {
   readonly controller: string
   /** Calls placed (the hold size), and below those bridged and held. */
   readonly size: number

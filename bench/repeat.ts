@@ -8,25 +8,12 @@
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { MemoryRow, Row } from './bench.ts'
 
-interface BenchRow {
-  readonly controller: string
-  readonly run: string
-  readonly errors: number
-  readonly cps: number
-  readonly addedP50: number
-  readonly addedP99: number
-  readonly addedP999: number
-  readonly cpuMsPerCall: number
-}
-interface BenchMemory {
-  readonly controller: string
-  readonly size: number
-  readonly bytesPerCall: number
-}
+// A type-only import: bench.ts is not run by it.
 interface BenchResult {
-  readonly rows: readonly BenchRow[]
-  readonly memory: readonly BenchMemory[]
+  readonly rows: readonly Row[]
+  readonly memory: readonly MemoryRow[]
 }
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 3)
@@ -54,8 +41,8 @@ function spread(values: readonly number[], digits: number): string {
 
 const first = runs[0] as BenchResult
 const rows = first.rows.map(({ controller, run }) => {
-  const same = runs.map((result) => result.rows.find((row) => row.controller === controller && row.run === run)).filter((row): row is BenchRow => row !== undefined)
-  const of = (pick: (row: BenchRow) => number, digits: number): string => spread(same.map(pick), digits)
+  const same = runs.map((result) => result.rows.find((row) => row.controller === controller && row.run === run)).filter((row): row is Row => row !== undefined)
+  const of = (pick: (row: Row) => number, digits: number): string => spread(same.map(pick), digits)
   return { controller, run, 'calls/s': of((row) => row.cps, 0), errors: of((row) => row.errors, 0), 'p50 ms': of((row) => row.addedP50, 1), 'p99 ms': of((row) => row.addedP99, 1), 'p99.9 ms': of((row) => row.addedP999, 1), 'CPU ms/call': of((row) => row.cpuMsPerCall, 2) }
 })
 const memory = first.memory.map(({ controller, size }) => ({
