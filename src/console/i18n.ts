@@ -89,7 +89,7 @@ const en = {
   'form.ivr_error_message': 'Message after a wrong code',
   'form.ivr_timeout_message': 'Message after no input',
   'form.destinations': 'Allowed destinations (regular expression)',
-  'form.destinations.help': 'Every destination the webhook returns must match it in full; empty: any E.164 number or extension.',
+  'form.destinations.help': 'Every destination the webhook returns must match it in full; empty: every E.164 number or extension is accepted.',
   'form.on_success': 'On success without a destination (one step per row)',
   'form.on_failure': 'On failure (one step per row)',
   'form.steps.help': 'Empty: hand the call back to the dialplan. Allowed applications:',

@@ -36,7 +36,7 @@ interface Queued {
   readonly kind: 'calls' | 'alerts'
   readonly webhook: string
   readonly json: string
-  /** Also in the webhook's own stream (calls of a missing config are not: any name could create keys). */
+  /** Also in the webhook's own stream (calls of a missing config are not: a caller-chosen name would create keys). */
   readonly own: boolean
 }
 
