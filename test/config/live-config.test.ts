@@ -10,6 +10,7 @@ import type { ConfigStore } from '../../src/config/store.ts'
 import { until } from '../support/esl-harness.ts'
 import { commandStats, RedisProcess } from '../support/redis-server.ts'
 import { RouterHarness } from '../support/router-harness.ts'
+import { loadCalls } from '../support/load.ts'
 
 function storeOf(h: RouterHarness): ConfigStore {
   const store = h.app.store
@@ -54,13 +55,13 @@ describe('live configuration', () => {
     assert.ok(max < 500, `an edit took ${max} ms to apply`)
   })
 
-  it('the steady state makes zero Redis commands per call (INFO commandstats across 1,000 calls)', async () => {
+  it(`the steady state makes zero Redis commands per call (INFO commandstats across ${loadCalls} calls)`, async () => {
     await h.configure('steady', { url: h.webhook.url('/steady'), on_success: '["hangup"]' })
     h.webhook.reply({ body: 'status=ACK' })
     await h.call({ variables: { webhook: 'steady' } })
     await h.app.recorder?.writer.flush()
     const before = await commandStats(h.admin)
-    const calls = 1000
+    const calls = loadCalls
     const concurrency = 25
     let placed = 0
     await Promise.all(
@@ -80,7 +81,7 @@ describe('live configuration', () => {
     assert.deepEqual(
       ran.filter(([name, count]) => count > 0 && !records.has(name)),
       [],
-      'Redis commands during 1,000 calls, besides call records',
+      `Redis commands during ${calls} calls, besides call records`,
     )
     assert.deepEqual(
       ran.filter(([name]) => records.has(name)).sort(),

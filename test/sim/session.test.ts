@@ -5,6 +5,7 @@ import { EslError } from '../../src/errors.ts'
 import type { EslSession } from '../../src/esl/session.ts'
 import type { EslEvent } from '../../src/esl/messages.ts'
 import { startHarness, until } from '../support/esl-harness.ts'
+import { loadCalls } from '../support/load.ts'
 
 function isEvent(value: EslEvent | EslError): value is EslEvent {
   return !(value instanceof EslError)
@@ -568,7 +569,7 @@ describe('Event Socket session against the simulator', () => {
     }
   })
 
-  it('1,000 concurrent calls leave no session, timer, listener or socket behind', { timeout: 60_000 }, async () => {
+  it(`${loadCalls} concurrent calls leave no session, timer, listener or socket behind`, { timeout: 60_000 }, async () => {
     const sessions: EslSession[] = []
     const harness = await startHarness(async (session) => {
       sessions.push(session)
@@ -577,18 +578,18 @@ describe('Event Socket session against the simulator', () => {
       assert.equal(variables, undefined)
       const bridged = await session.execute('bridge', 'sofia/gateway/default/+31201111111')
       assert.ok(bridged instanceof EslError && bridged.code === 'hangup')
-      // A burst of 1,000 connects on a loaded machine: deadlines that measure leaks, not the load.
+      // A burst of 1,000 connects (TEST_LOAD_CALLS) on a loaded machine: deadlines that measure leaks, not the load.
     }, { session: { connectTimeoutMs: 60_000, replyTimeoutMs: 60_000 } })
     const baseline = process.getActiveResourcesInfo().filter((kind) => kind !== 'Timeout').length
     try {
-      const calls = Array.from({ length: 1000 }, () => harness.sim.placeCall({ bridge: [{ answer: true, talkMs: 20 }] }))
+      const calls = Array.from({ length: loadCalls }, () => harness.sim.placeCall({ bridge: [{ answer: true, talkMs: 20 }] }))
       const outcomes = await harness.settle(Promise.all(calls.map((call) => call.done)))
       const tally = new Map<string, number>()
       for (const outcome of outcomes) {
         const key = `${outcome.disposition}/${outcome.bridged ? 'bridged' : 'not bridged'}`
         tally.set(key, (tally.get(key) ?? 0) + 1)
       }
-      assert.deepEqual([...tally], [['hungup/bridged', 1000]])
+      assert.deepEqual([...tally], [['hungup/bridged', loadCalls]])
       await harness.settle(Promise.all(sessions.map((session) => session.ended)))
       assert.equal(harness.server.activeSessions, 0)
       for (const session of sessions) {
