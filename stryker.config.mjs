@@ -6,7 +6,7 @@
 const FOLDERS = {
   webhook: ['unit/address-guard', 'unit/webhook-client', 'unit/redirects', 'unit/webhook-hardening', 'unit/webhook-parts', 'unit/webhook-answer-exact', 'unit/webhook-config', 'flow/webhook-faults', 'flow/webhook-spec-gaps', 'flow/outcomes', 'flow/injection'],
   esl: ['flow/use-cases', 'flow/round-trips', 'unit/esl-messages', 'flow/outcomes', 'sim/session', 'unit/frame-parser'],
-  call: ['unit/dry-run', 'flow/use-cases', 'flow/ivr-arguments', 'flow/presentation', 'flow/round-trips', 'unit/routing', 'flow/injection', 'console/api', 'flow/attack-corpus', 'flow/webhook-faults', 'flow/outcomes', 'records/records'],
+  call: ['unit/dry-run', 'flow/use-cases', 'flow/dispositions', 'flow/ivr-arguments', 'flow/presentation', 'flow/round-trips', 'unit/routing', 'flow/injection', 'console/api', 'flow/attack-corpus', 'flow/webhook-faults', 'flow/outcomes', 'records/records'],
   config: ['unit/settings', 'unit/webhook-config', 'unit/variables-and-allow-list', 'console/api', 'flow/attack-corpus', 'flow/outcomes', 'config/live-config', 'config/redis-forms'],
   steps: ['unit/step-grammar', 'unit/webhook-config', 'flow/attack-corpus', 'flow/injection', 'flow/outcomes'],
 }
@@ -27,8 +27,10 @@ export default {
   ignoreStatic: true,
   tap: {
     testFiles: tests.map((name) => `dist/test/${name}.test.js`),
-    nodeArgs: ['--test-reporter=tap', '-r', '{{hookFile}}', '{{testFile}}'],
-    // No bail inside a file: the tap runner loses a nested failure when it stops a file at the first one
+    // TAP, but the first failing test (or MUTATE_STALL_MS without any test event) ends the file with
+    // one top-level `not ok` (scripts/stryker/bail-reporter.mjs), so a killed mutant costs one failure.
+    nodeArgs: ['--test-reporter=./scripts/stryker/bail-reporter.mjs', '-r', '{{hookFile}}', '{{testFile}}'],
+    // Not the tap runner's own bail: it loses a nested failure when it stops a file at the first one
     // (tap-parser reports no failed test then), which counted killed mutants as survivors.
     forceBail: false,
   },

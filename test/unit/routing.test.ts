@@ -22,14 +22,14 @@ describe('destinations', () => {
     assert.deepEqual(classifyDestination('1001', undefined), { kind: 'extension', number: '1001' })
     assert.deepEqual(classifyDestination(' 12345678 ', undefined), { kind: 'extension', number: '12345678' })
     for (const bad of ['', '+1', '+0123', '+1234567890123456', '123456789', '10 01', '1001#', 'sip:1001@x', '+31 50', '٣١٢']) {
-      assert.ok('refused' in classifyDestination(bad, undefined), bad)
+      assert.deepEqual(classifyDestination(bad, undefined), { refused: 'not an E.164 number (+ and 2-15 digits) nor an extension (1-8 digits)' }, bad)
     }
   })
 
   it('the destinations pattern must match the whole number', () => {
     const allowed = config({ destinations: '\\+31[0-9]+' }).destinations
     assert.ok('kind' in classifyDestination('+31502102544', allowed))
-    assert.ok('refused' in classifyDestination('+441632960001', allowed))
+    assert.deepEqual(classifyDestination('+441632960001', allowed), { refused: 'does not match the webhook\'s "destinations" pattern' })
   })
 
   it('only digits and + ever reach a dial string', () => {
@@ -118,5 +118,19 @@ describe('outcome variables', () => {
     assert.equal(variables['webhook_code'], '12#')
     assert.equal(variables['webhook_bridge_cause'], 'USER_BUSY')
     for (const value of Object.values(variables)) assert.equal(unsafeValueReason(value), undefined)
+  })
+
+  it('keeps only the characters each value can hold, whatever reaches it (defence in depth behind the checks before)', () => {
+    const variables = outcomeVariables({
+      result: 'failure',
+      reason: 'bridge_failed',
+      destination: '+31 50${x}',
+      code: '1a2*#;',
+      attempts: 1,
+      bridgeCause: 'user_BUSY;${x}',
+    })
+    assert.equal(variables['webhook_destination'], '+3150')
+    assert.equal(variables['webhook_code'], '12*#')
+    assert.equal(variables['webhook_bridge_cause'], '_BUSY')
   })
 })
