@@ -13,6 +13,11 @@ const FOLDERS = {
 const folder = process.env.MUTATE_FOLDER ?? 'webhook'
 const tests = FOLDERS[folder]
 if (!tests) throw new Error(`MUTATE_FOLDER: ${folder} is not one of ${Object.keys(FOLDERS).join(', ')}`)
+// How long a test file may go without a test event before the bail reporter stops it: about three
+// times its slowest test under mutation load (call: the CLI tests of records/records, about 3 s;
+// config: the untrusted-TLS test of redis-forms, about 9 s). The test processes inherit it.
+const STALL_MS = { esl: 8_000, webhook: 10_000, steps: 10_000, call: 20_000, config: 30_000 }
+process.env.MUTATE_STALL_MS ??= String(STALL_MS[folder])
 
 export default {
   plugins: ['@stryker-mutator/tap-runner', './scripts/stryker/ignore-logging.mjs'],
@@ -34,7 +39,8 @@ export default {
     // (tap-parser reports no failed test then), which counted killed mutants as survivors.
     forceBail: false,
   },
-  concurrency: 2,
+  // Three test processes on two cores: a mutant that stalls a file leaves its core idle until the watchdog fires.
+  concurrency: Number(process.env.MUTATE_CONCURRENCY ?? 3),
   timeoutMS: 3000,
   timeoutFactor: 1.5,
   incremental: true,

@@ -1,7 +1,8 @@
 // node:test reporter for mutation runs (stryker.config.mjs): the built-in TAP
 // output, except that the first failing test ends the file at once with one
 // top-level `not ok` line, and so does a file in which no test event happens
-// for MUTATE_STALL_MS (default 15 s: a mutant that makes a wait hang). The
+// for MUTATE_STALL_MS (set per folder in stryker.config.mjs, a few times the
+// slowest test: a mutant that makes a wait hang). The
 // tap runner then counts the mutant killed after one failure instead of
 // running the rest of the file, or timing the whole file out.
 // Runs in the test process (node runs the file without --test), so
@@ -9,7 +10,7 @@
 import { writeSync } from 'node:fs'
 import { tap } from 'node:test/reporters'
 
-const stallMs = Number(process.env.MUTATE_STALL_MS ?? 15_000)
+const stallMs = Number(process.env.MUTATE_STALL_MS ?? 8_000)
 
 function stop(why) {
   writeSync(1, `\nnot ok 1 - ${why.replace(/[\r\n#]/g, ' ')}\n1..1\n`)

@@ -81,7 +81,8 @@ export function shownValue(field: string, value: string): string {
 
 /** A URL template for logs: like maskUrl, and whatever cannot be parsed loses everything after `?` and `@`. */
 export function maskUrlTemplate(template: string): string {
-  const masked = maskUrl(template)
+  // A URL parser drops tabs and line breaks: a value refused for them must still show them.
+  const masked = /[\s\p{Cc}\p{Cf}]/u.test(template) ? '<invalid url>' : maskUrl(template)
   if (masked !== '<invalid url>') return masked
   return template.replace(/\/\/[^/@]*@/, '//').replace(/\?.*$/s, (query) => `?<${query.length - 1}>`)
 }
