@@ -162,7 +162,11 @@ describe('config store', () => {
     assert.match(lookup.kind === 'unavailable' ? lookup.reason : '', /^Redis: /)
     assert.equal(store.stats.readErrors, errors + 1)
     assert.equal(await lookupUrl('cached'), url('cached'))
+    assert.equal(logs.find('Redis cache invalidation lost: cached configs keep serving until it is re-armed').length, 1)
     await redis.restart()
     assert.equal(await store.whenReady(10_000), true, 'ready again after the restart')
+    // The restarted Redis is empty (no persistence here): re-armed, the store reads what it holds again.
+    await eventually(async () => (await store.lookup('cached')).kind === 'missing', 5000, 'the cached config re-read after the re-arm')
+    assert.deepEqual(removed.slice(-1), ['cached'])
   })
 })
