@@ -181,4 +181,14 @@ describe('call dispositions', () => {
     assert.equal(summary.outcome.reason, 'ok')
     assert.equal(summary.outcome.attempts, 2)
   })
+
+  it('IVR: the refused entry is the code the outcome reports when no attempt is left (webhook_code keeps only keys)', async () => {
+    await h.configure('ivr-letter-last', { url: h.webhook.url('/ivr-letter-last?code={code}'), ivr: '1', ivr_attempts: '1' })
+    const before = h.webhook.requests.length
+    const { call, summary } = await h.call({ variables: { webhook: 'ivr-letter-last' }, dtmf: ['12A4#'] })
+    assert.equal(h.webhook.requests.length, before)
+    assert.equal(summary.outcome.reason, 'ivr_exhausted')
+    assert.equal(summary.outcome.code, '12A4')
+    assert.equal(call.variable('webhook_code'), '124')
+  })
 })
