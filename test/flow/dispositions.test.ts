@@ -108,6 +108,20 @@ describe('call dispositions', () => {
     assert.deepEqual(apps(call), ['bridge sofia/gateway/default/+31209999999'], 'nothing after the bridge that connected')
   })
 
+  it('an on_failure bridge that fails goes on with the next step; one that connects and returns (hangup_after_bridge=false) hands back', async () => {
+    await h.configure('backup-busy', { url: h.webhook.url('/backup-busy'), on_failure: '["bridge +31208888888", "playback ivr/sorry.wav"]' })
+    h.webhook.reply({ body: 'status=NAK' })
+    const busy = await h.call({ variables: { webhook: 'backup-busy' }, bridge: [{ fail: 'USER_BUSY' }] })
+    assert.deepEqual(apps(busy.call), ['bridge sofia/gateway/default/+31208888888', 'playback ivr/sorry.wav'])
+    assert.equal(busy.summary.disposition, 'handed-back')
+
+    await h.configure('backup-return', { url: h.webhook.url('/backup-return'), on_failure: '["set hangup_after_bridge=false", "bridge +31207777777", "playback ivr/never.wav"]' })
+    const returned = await h.call({ variables: { webhook: 'backup-return' }, bridge: [{ answer: true, talkMs: 50, hangupBy: 'callee' }] })
+    assert.deepEqual(apps(returned.call), ['set hangup_after_bridge=false', 'bridge sofia/gateway/default/+31207777777'], 'nothing after the bridge that connected')
+    assert.equal(returned.summary.disposition, 'handed-back')
+    assert.equal(returned.result.disposition, 'handed-back')
+  })
+
   it('an on_failure list without a bridge leaves continue_on_fail and hangup_after_bridge alone', async () => {
     await h.configure('prompt', { url: h.webhook.url('/prompt'), on_failure: '["playback ivr/closed.wav"]' })
     h.webhook.reply({ body: 'status=NAK' })
