@@ -49,6 +49,9 @@ describe('dry run (simulate, "test this webhook")', () => {
     { name: 'NAK with IVR, code', fields: { ivr: 'true' }, reply: { body: 'status=NAK' }, input: { ...INPUT, code: '1234' }, expected: 'request   GET http://127.0.0.1:PORT/route?token=<3>&did=<12>\nanswer    HTTP 200 in N ms: status=NAK\ndecision  NAK: the caller would try again (IVR), then failure path: hand back to the dialplan\nvariables webhook_result=failure webhook_reason=nak webhook_status=NAK webhook_code=1234 webhook_http_status=200 webhook_latency_ms=N webhook_attempts=1\n' },
     { name: 'ERR', fields: { method: 'POST' }, reply: { body: 'status=ERR' }, expected: 'request   POST http://127.0.0.1:PORT/route?token=<3>&did=<12>\nanswer    HTTP 200 in N ms: status=ERR\ndecision  ERR: failure path: hand back to the dialplan\nvariables webhook_result=failure webhook_reason=err webhook_status=ERR webhook_http_status=200 webhook_latency_ms=N webhook_attempts=1\n' },
     { name: 'HTTP 500', fields: { on_failure: '["bridge +31209999999"]' }, reply: { status: 500 }, expected: 'request   GET http://127.0.0.1:PORT/route?token=<3>&did=<12>\nanswer    http_error: HTTP 500 (N ms)\ndecision  failure path: run bridge sofia/gateway/pstn/+31209999999\nvariables webhook_result=failure webhook_reason=http_error webhook_http_status=500 webhook_latency_ms=N webhook_attempts=1\n' },
+    { name: 'ERR with IVR', fields: { ivr: 'true' }, reply: { body: 'status=ERR' }, input: { ...INPUT, code: '1234' }, expected: 'request   GET http://127.0.0.1:PORT/route?token=<3>&did=<12>\nanswer    HTTP 200 in N ms: status=ERR\ndecision  ERR: failure path: hand back to the dialplan\nvariables webhook_result=failure webhook_reason=err webhook_status=ERR webhook_code=1234 webhook_http_status=200 webhook_latency_ms=N webhook_attempts=1\n' },
+    { name: 'NAK without IVR, steps without arguments', fields: { on_failure: '["answer","playback ivr/closed.wav"]' }, reply: { body: 'status=NAK' }, expected: 'request   GET http://127.0.0.1:PORT/route?token=<3>&did=<12>\nanswer    HTTP 200 in N ms: status=NAK\ndecision  NAK: failure path: run answer, then playback ivr/closed.wav\nvariables webhook_result=failure webhook_reason=nak webhook_status=NAK webhook_http_status=200 webhook_latency_ms=N webhook_attempts=1\n' },
+    { name: 'ACK, extension, suppressed', fields: { caller_id: 'suppressed' }, reply: { body: 'status=ACK&destination=1001' }, expected: 'request   GET http://127.0.0.1:PORT/route?token=<3>&did=<12>\nanswer    HTTP 200 in N ms: status=ACK destination="1001"\ndecision  bridge {origination_privacy=screen+hide_name+hide_number,sip_cid_type=pid,sip_from_display=Anonymous}user/1001@example.com\ncallee    sees name "Anonymous", number "anonymous" (caller_id suppressed, callername_mode webhook)\nvariables webhook_result=success webhook_reason=ok webhook_status=ACK webhook_destination=1001 webhook_http_status=200 webhook_latency_ms=N webhook_attempts=1\n' },
   ]
   for (const scenario of SCENARIOS) {
     it(scenario.name, async () => {
@@ -57,6 +60,32 @@ describe('dry run (simulate, "test this webhook")', () => {
       assert.equal(text.replaceAll(String(server.port), 'PORT'), scenario.expected)
     })
   }
+
+  it('the decision as data: which list, why, and each step as it would be sent', async () => {
+    server.reply({ body: 'status=NAK' })
+    const failed = await run({ on_failure: '["answer","bridge 1002"]' })
+    assert.equal(failed.result.kind, 'ran')
+    assert.deepEqual(failed.result.kind === 'ran' ? failed.result.decision : undefined, {
+      kind: 'list',
+      list: 'on_failure',
+      why: 'NAK: failure path',
+      steps: [
+        { app: 'answer', args: '' },
+        { app: 'bridge', args: 'user/1002@example.com' },
+      ],
+    })
+    server.reply({ body: 'status=ACK' })
+    const succeeded = await run({ on_success: '["playback ivr/thanks.wav"]' })
+    assert.deepEqual(succeeded.result.kind === 'ran' ? succeeded.result.decision : undefined, {
+      kind: 'list',
+      list: 'on_success',
+      why: 'ACK without destination',
+      steps: [{ app: 'playback', args: 'ivr/thanks.wav' }],
+    })
+    server.reply({ body: 'status=ACK&destination=1001' })
+    const bridged = await run({ caller_id: 'suppressed' })
+    assert.deepEqual(bridged.result.kind === 'ran' && bridged.result.decision.kind === 'bridge' ? bridged.result.decision.callee : undefined, { name: 'Anonymous', number: 'anonymous', anonymous: false })
+  })
 
   it('shows the URL in full only when asked', async () => {
     server.reply({ body: 'status=NAK' })
