@@ -5,7 +5,7 @@
 // Within a folder the files go fastest and sharpest first: a mutant's run stops at the first file that fails.
 const FOLDERS = {
   webhook: ['unit/address-guard', 'unit/webhook-client', 'unit/redirects', 'unit/webhook-hardening', 'unit/webhook-parts', 'unit/webhook-answer-exact', 'unit/webhook-config', 'flow/webhook-faults', 'flow/webhook-spec-gaps', 'flow/outcomes', 'flow/injection'],
-  esl: ['unit/esl-exact', 'unit/esl-session-exact', 'unit/esl-plumbing', 'unit/esl-session-peer', 'unit/variables-and-allow-list', 'flow/use-cases', 'flow/round-trips', 'unit/esl-messages', 'flow/outcomes', 'sim/session', 'unit/frame-parser'],
+  esl: ['unit/esl-exact', 'unit/esl-session-exact', 'unit/esl-server', 'unit/esl-plumbing', 'unit/esl-session-peer', 'unit/variables-and-allow-list', 'flow/use-cases', 'flow/round-trips', 'unit/esl-messages', 'flow/outcomes', 'sim/session', 'unit/frame-parser'],
   call: ['unit/dry-run', 'flow/use-cases', 'flow/dispositions', 'flow/ivr-arguments', 'flow/presentation', 'flow/round-trips', 'unit/routing', 'flow/injection', 'console/api', 'flow/attack-corpus', 'flow/webhook-faults', 'flow/outcomes', 'records/records'],
   config: ['unit/settings', 'unit/settings-exact', 'unit/lru-and-destinations', 'unit/webhook-config', 'unit/webhook-config-exact', 'unit/variables-and-allow-list', 'config/config-store', 'config/config-admin', 'config/redis-connection', 'console/api', 'flow/attack-corpus', 'flow/outcomes', 'config/live-config', 'config/cluster'],
   steps: ['unit/step-grammar', 'unit/webhook-config', 'flow/attack-corpus', 'flow/injection', 'flow/outcomes'],
