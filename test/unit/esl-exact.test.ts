@@ -8,8 +8,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { EslError } from '../../src/errors.ts'
+import { parseChannelData } from '../../src/esl/channel-data.ts'
 import { apiCommand, bgapiCommand, buildFrame, executeCommand, lingerCommand } from '../../src/esl/commands.ts'
-import { FrameParser, type Frame } from '../../src/esl/frame-parser.ts'
+import { Frame, FrameError, FrameParser } from '../../src/esl/frame-parser.ts'
 import { EslEvent, JsonSource, parsePlainEvent, toMessage } from '../../src/esl/messages.ts'
 import { bytesToText, percentDecode } from '../../src/esl/percent-decode.ts'
 import { unsafeValueReason } from '../../src/esl/variables.ts'
@@ -215,5 +216,94 @@ describe('variable values at their size limit', () => {
     assert.equal(unsafeValueReason('a'.repeat(4097)), 'is longer than 4096 bytes')
     assert.equal(unsafeValueReason('é'.repeat(2048)), undefined)
     assert.equal(unsafeValueReason(`${'é'.repeat(2048)}a`), 'is longer than 4096 bytes')
+  })
+})
+
+describe('frames at their edges', () => {
+  it('a header is looked up by its exact name first, then case-insensitively', () => {
+    const frame = new Frame(
+      [
+        ['content-type', 'lower'],
+        ['Content-Type', 'exact'],
+        ['X-Only', 'only'],
+      ],
+      Buffer.alloc(0),
+    )
+    assert.equal(frame.header('Content-Type'), 'exact')
+    assert.equal(frame.contentType, 'exact')
+    assert.equal(frame.header('CONTENT-TYPE'), 'lower')
+    assert.equal(frame.header('x-only'), 'only')
+    assert.equal(frame.header('missing'), undefined)
+  })
+
+  it('errors name the limit and the value, and stay: later input gets the same error', () => {
+    const tooLarge = new FrameParser({ maxFrameBytes: 20 })
+    const error = tooLarge.push(Buffer.from('Content-Length: 100\n\n'))
+    assert.ok(error instanceof FrameError)
+    assert.deepEqual([error.name, error.code, error.message], ['FrameError', 'frame_too_large', 'frame of 121 bytes exceeds 20'])
+    assert.equal(tooLarge.push(Buffer.from('Content-Type: command/reply\n\n')), error)
+    const longBlock = new FrameParser({ maxFrameBytes: 20 }).push(Buffer.from('A: 12345678901234567890'))
+    assert.ok(longBlock instanceof FrameError)
+    assert.deepEqual([longBlock.code, longBlock.message], ['frame_too_large', 'header block exceeds 20 bytes'])
+    const badLength = new FrameParser().push(Buffer.from(`Content-Length: ${'x'.repeat(50)}\n\n`))
+    assert.ok(badLength instanceof FrameError)
+    assert.deepEqual([badLength.code, badLength.message], ['bad_content_length', `unusable Content-Length ${JSON.stringify('x'.repeat(40))}`])
+  })
+
+  it('a header block of exactly the cap still waiting for its blank line is not an error', () => {
+    const parser = new FrameParser({ maxFrameBytes: 20 })
+    assert.deepEqual(parser.push(Buffer.from('A: 12345678901234567')), [])
+  })
+
+  it('spaces after a Content-Length are allowed; the body is cut at its length', () => {
+    const frames = new FrameParser().push(Buffer.from('Content-Type: api/response\nContent-Length: 3  \n\nabcNext: 1\n\n'))
+    assert.ok(!(frames instanceof Error))
+    assert.deepEqual(
+      frames.map((frame) => [frame.headers, frame.body.toString()]),
+      [
+        [
+          [
+            ['Content-Type', 'api/response'],
+            ['Content-Length', '3  '],
+          ],
+          'abc',
+        ],
+        [[['Next', '1']], ''],
+      ],
+    )
+  })
+
+  it('in command mode the command line is never read as a header, even with a colon in it', () => {
+    const frames = new FrameParser({ commandLine: true }).push(Buffer.from('api uuid_setvar x a:b\n\nsendmsg\ncall-command: hangup\n\n'))
+    assert.ok(!(frames instanceof Error))
+    assert.deepEqual(
+      frames.map((frame) => [frame.command, frame.headers]),
+      [
+        ['api uuid_setvar x a:b', []],
+        ['sendmsg', [['call-command', 'hangup']]],
+      ],
+    )
+  })
+
+  it('the connect reply\'s channel name, and every header as a decoded map, first one winning', () => {
+    const channel = parseChannelData(
+      new Frame(
+        [
+          ['Unique-ID', 'u-1'],
+          ['Channel-Name', 'sofia/internal/1001%40example.com'],
+          ['variable_x', 'a%20b'],
+          ['variable_x', 'second'],
+        ],
+        Buffer.alloc(0),
+      ),
+    )
+    assert.ok(!(channel instanceof EslError))
+    assert.equal(channel.channelName, 'sofia/internal/1001@example.com')
+    assert.equal(channel.variable('x'), 'a b')
+    assert.deepEqual([...channel.headers], [
+      ['Unique-ID', 'u-1'],
+      ['Channel-Name', 'sofia/internal/1001@example.com'],
+      ['variable_x', 'a b'],
+    ])
   })
 })

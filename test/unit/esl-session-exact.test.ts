@@ -80,6 +80,21 @@ describe('Event Socket session at its edges', () => {
     }
   })
 
+  it('a reply that comes before its deadline is the answer, however late', async () => {
+    const { session, peer, close } = await pair()
+    try {
+      await peer.handshake()
+      const api = session.api('status', '', { deadline: Date.now() + WAIT_MS })
+      await peer.expect('api status')
+      // Late, but well within the deadline: a timer armed for the wrong moment would have fired by now.
+      await new Promise((resolve) => setTimeout(resolve, 30))
+      peer.apiResponse('UP')
+      assert.equal(await within(api, WAIT_MS, 'the api reply'), 'UP')
+    } finally {
+      await close()
+    }
+  })
+
   it('bgapi answered by an api response is refused with its body', async () => {
     const { session, peer, close } = await pair()
     try {
