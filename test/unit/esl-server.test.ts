@@ -42,6 +42,26 @@ async function until(predicate: () => boolean, what: string): Promise<void> {
   )
 }
 
+/** A server whose calls each run one bridge; `sessions` holds them in the order they came. */
+async function startBridgingServer() {
+  const sessions: EslSession[] = []
+  const started = await startServer(async (session) => {
+    sessions.push(session)
+    await session.ready()
+    await session.execute('bridge', 'sofia/gateway/gw/1000')
+  })
+  /** A call whose bridge is running: the execute acknowledged, optionally CHANNEL_BRIDGE sent. */
+  const bridgeCall = async (options: { bridged: boolean }): Promise<ScriptedSwitch> => {
+    const peer = started.dial()
+    await peer.handshake()
+    await peer.expect('sendmsg')
+    peer.reply('+OK')
+    if (options.bridged) peer.event({ 'Event-Name': 'CHANNEL_BRIDGE', 'Unique-ID': UUID })
+    return peer
+  }
+  return { ...started, sessions, bridgeCall }
+}
+
 describe('Event Socket server', () => {
   it('a port already taken rejects listen with the socket error', async () => {
     const blocker = createServer()
@@ -143,21 +163,9 @@ describe('Event Socket server', () => {
   })
 
   it('handBackBridged: a bridged call is handed back at once, one that bridges during the drain when it does', async () => {
-    const sessions: EslSession[] = []
-    const { server, dial } = await startServer(async (session) => {
-      sessions.push(session)
-      await session.ready()
-      await session.execute('bridge', 'sofia/gateway/gw/1000')
-    })
-    const bridged = dial()
-    await bridged.handshake()
-    await bridged.expect('sendmsg')
-    bridged.reply('+OK')
-    bridged.event({ 'Event-Name': 'CHANNEL_BRIDGE', 'Unique-ID': UUID })
-    const ringing = dial()
-    await ringing.handshake()
-    await ringing.expect('sendmsg')
-    ringing.reply('+OK')
+    const { server, sessions, bridgeCall } = await startBridgingServer()
+    const bridged = await bridgeCall({ bridged: true })
+    const ringing = await bridgeCall({ bridged: false })
     await until(() => server.activeSessions === 2 && sessions[0]?.bridged === true, 'both calls held, the first bridged')
     const closing = server.close({ handBackBridged: true, drainMs: 10_000 })
     await bridged.expect('exit')
@@ -176,17 +184,8 @@ describe('Event Socket server', () => {
   })
 
   it('without handBackBridged a bridged call is left to drain: it ends on its own, no exit sent', async () => {
-    const sessions: EslSession[] = []
-    const { server, dial } = await startServer(async (session) => {
-      sessions.push(session)
-      await session.ready()
-      await session.execute('bridge', 'sofia/gateway/gw/1000')
-    })
-    const peer = dial()
-    await peer.handshake()
-    await peer.expect('sendmsg')
-    peer.reply('+OK')
-    peer.event({ 'Event-Name': 'CHANNEL_BRIDGE', 'Unique-ID': UUID })
+    const { server, sessions, bridgeCall } = await startBridgingServer()
+    const peer = await bridgeCall({ bridged: true })
     await until(() => sessions[0]?.bridged === true, 'the call bridged')
     const closing = server.close({ drainMs: 10_000 })
     peer.hangupEvents('NORMAL_CLEARING')
