@@ -138,6 +138,8 @@ export interface Pair {
   readonly session: EslSession
   readonly peer: ScriptedSwitch
   readonly logs: CapturedLogs
+  /** The router's end of the connection, the socket the session writes to. */
+  readonly routerSocket: Socket
   /** Resolves with how the session ended, or fails naming what did not happen. */
   ended(what?: string): Promise<SessionEnd>
   close(): Promise<void>
@@ -145,16 +147,17 @@ export interface Pair {
 
 export async function pair(options: Partial<SessionOptions> = {}): Promise<Pair> {
   const logs = captureLogs('debug')
-  let accept!: (session: EslSession) => void
-  const accepted = new Promise<EslSession>((resolve) => (accept = resolve))
-  const server = createServer((socket) => accept(EslSession.start(socket, { logger: logs.logger, ...options })))
+  let accept!: (accepted: { session: EslSession; routerSocket: Socket }) => void
+  const accepted = new Promise<{ session: EslSession; routerSocket: Socket }>((resolve) => (accept = resolve))
+  const server = createServer((socket) => accept({ session: EslSession.start(socket, { logger: logs.logger, ...options }), routerSocket: socket }))
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   const client = connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port })
   const peer = new ScriptedSwitch(client)
-  const session = await within(accepted, WAIT_MS, 'the session starting')
+  const { session, routerSocket } = await within(accepted, WAIT_MS, 'the session starting')
   return {
     session,
+    routerSocket,
     peer,
     logs,
     ended: (what = 'the session ending') => within(session.ended, WAIT_MS, what),

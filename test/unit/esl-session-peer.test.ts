@@ -406,7 +406,7 @@ describe('Event Socket session against a scripted peer', () => {
   })
 
   it('hand-back sends exit after the commands already sent, and their replies still arrive', async () => {
-    const { session, peer, ended, close } = await pair({ closeTimeoutMs: 60_000 })
+    const { session, peer, routerSocket, ended, close } = await pair({ closeTimeoutMs: 60_000 })
     try {
       await peer.handshake()
       const api = session.api('status')
@@ -415,9 +415,10 @@ describe('Event Socket session against a scripted peer', () => {
       await peer.expect('exit')
       peer.apiResponse('UP')
       assert.equal(await within(api, WAIT_MS, 'the api answered after exit was sent'), 'UP')
-      // Asserting an absence: a FIN the session sent would have arrived within this time; none may.
-      await new Promise((resolve) => setTimeout(resolve, 200))
-      assert.equal(peer.sawFin, false, 'exit lets FreeSWITCH close: the session sends no FIN of its own')
+      // Asserting an absence without waiting on a clock: a FIN starts with end() on the router's
+      // socket, which shows at once in writableEnded; the session has sent exit and read a reply since.
+      assert.equal(routerSocket.writableEnded, false, 'exit lets FreeSWITCH close: the session sends no FIN of its own')
+      assert.equal(peer.sawFin, false, 'no FIN reached the switch')
       peer.reply('+OK bye')
       peer.disconnectNotice('disconnect')
       peer.socket.end()
