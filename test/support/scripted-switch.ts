@@ -13,7 +13,6 @@ import { EslSession, type SessionEnd, type SessionOptions } from '../../src/esl/
 import { within } from './deadline.ts'
 import { captureLogs, type CapturedLogs } from './log-capture.ts'
 
-
 export const UUID = '6c1ad3c4-86b4-4b4b-9b23-1f5b1c1e0d01'
 export const WAIT_MS = 5000
 
@@ -166,6 +165,17 @@ export async function pair(options: Partial<SessionOptions> = {}): Promise<Pair>
       await within(session.ended, WAIT_MS, 'the session ending at cleanup')
       server.close()
     },
+  }
+}
+
+/** Runs `body` against a session whose handshake is done, and closes the pair whatever happens. */
+export async function withHandshake(options: Partial<SessionOptions>, body: (connected: Pair) => Promise<void>): Promise<void> {
+  const connected = await pair(options)
+  try {
+    await connected.peer.handshake()
+    await body(connected)
+  } finally {
+    await connected.close()
   }
 }
 

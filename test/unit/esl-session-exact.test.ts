@@ -8,13 +8,11 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { EslEvent } from '../../src/esl/messages.ts'
 import { within } from '../support/deadline.ts'
-import { errorOf, pair, roundTrip, UUID, WAIT_MS } from '../support/scripted-switch.ts'
+import { errorOf, pair, roundTrip, UUID, WAIT_MS, withHandshake } from '../support/scripted-switch.ts'
 
 describe('Event Socket session at its edges', () => {
-  it('exactly 60 variables go in one uuid_setvar_multi', async () => {
-    const { session, peer, close } = await pair()
-    try {
-      await peer.handshake()
+  it('exactly 60 variables go in one uuid_setvar_multi', () =>
+    withHandshake({}, async ({ session, peer }) => {
       const variables = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`v${i}`, String(i)]))
       const set = session.setVariables(variables)
       const frame = await peer.expect(`api uuid_setvar_multi ${UUID} ${Object.entries(variables).map(([name, value]) => `${name}=${value}`).join(';')}`)
@@ -23,45 +21,33 @@ describe('Event Socket session at its edges', () => {
       assert.equal(await within(set, WAIT_MS, 'the variables being set'), undefined)
       await roundTrip(session, peer)
       peer.assertNoMoreCommands()
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
-  it('a bad variable name or an unsafe value is refused by name, before anything is sent', async () => {
-    const { session, peer, close } = await pair()
-    try {
-      await peer.handshake()
+  it('a bad variable name or an unsafe value is refused by name, before anything is sent', () =>
+    withHandshake({}, async ({ session, peer }) => {
       const badName = errorOf(await session.setVariables({ ok: '1', 'bad name': 'x' }))
       assert.deepEqual([badName.code, badName.message], ['invalid_argument', 'bad variable name "bad name"'])
       const badValue = errorOf(await session.setVariables({ ok: '1', webhook_x: 'a;b' }))
       assert.deepEqual([badValue.code, badValue.message], ['invalid_argument', 'value of webhook_x contains ";"'])
       await roundTrip(session, peer)
       peer.assertNoMoreCommands()
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
-  it('a hang-up cause that only looks like one is refused with full control too: nothing is sent', async () => {
-    const { session, peer, close } = await pair()
-    try {
-      await peer.handshake()
+  it('a hang-up cause that only looks like one is refused with full control too: nothing is sent', () =>
+    withHandshake({}, async ({ session, peer }) => {
       for (const cause of ['1NORMAL_CLEARING', 'NORMAL-clearing', 'normal_CLEARING']) {
         const error = errorOf(await session.hangup(cause))
         assert.deepEqual([error.code, error.message], ['invalid_argument', `bad hangup cause ${JSON.stringify(cause)}`])
       }
       await roundTrip(session, peer)
       peer.assertNoMoreCommands()
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
-  it('an execute past its deadline ends with an error naming the application; a bad application name is refused', async () => {
-    const { session, peer, close } = await pair()
-    try {
-      await peer.handshake()
+  it('an execute past its deadline ends with an error naming the application; a bad application name is refused', () =>
+    withHandshake({}, async ({ session, peer }) => {
       const late = session.execute('playback', 'tone_stream://%(100,0,440)', { deadline: Date.now() + 50 })
       await peer.expect('sendmsg')
       peer.reply('+OK')
@@ -75,44 +61,32 @@ describe('Event Socket session at its edges', () => {
       assert.deepEqual([badBgapi.code, badBgapi.message], ['invalid_argument', 'bad api command "1status"'])
       await roundTrip(session, peer)
       peer.assertNoMoreCommands()
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
-  it('a reply that comes before its deadline is the answer, however late', async () => {
-    const { session, peer, close } = await pair()
-    try {
-      await peer.handshake()
+  it('a reply that comes before its deadline is the answer, however late', () =>
+    withHandshake({}, async ({ session, peer }) => {
       const api = session.api('status', '', { deadline: Date.now() + WAIT_MS })
       await peer.expect('api status')
       // Late, but well within the deadline: a timer armed for the wrong moment would have fired by now.
       await new Promise((resolve) => setTimeout(resolve, 30))
       peer.apiResponse('UP')
       assert.equal(await within(api, WAIT_MS, 'the api reply'), 'UP')
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
-  it('bgapi answered by an api response is refused with its body', async () => {
-    const { session, peer, close } = await pair()
-    try {
-      await peer.handshake()
+  it('bgapi answered by an api response is refused with its body', () =>
+    withHandshake({}, async ({ session, peer }) => {
       const job = session.bgapi('status')
       await peer.expect('bgapi status')
       peer.apiResponse('-ERR no')
       const error = errorOf(await within(job, WAIT_MS, 'the bgapi reply'))
       assert.deepEqual([error.code, error.message], ['rejected', 'bgapi status: -ERR no'])
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
-  it('bridged turns true on CHANNEL_BRIDGE of this channel only', async () => {
-    const { session, peer, close } = await pair()
-    try {
-      await peer.handshake()
+  it('bridged turns true on CHANNEL_BRIDGE of this channel only', () =>
+    withHandshake({}, async ({ session, peer }) => {
       assert.equal(session.bridged, false)
       peer.event({ 'Event-Name': 'CHANNEL_BRIDGE', 'Unique-ID': 'another-channel' })
       peer.event({ 'Event-Name': 'CHANNEL_UNBRIDGE', 'Unique-ID': UUID })
@@ -123,28 +97,20 @@ describe('Event Socket session at its edges', () => {
       assert.equal(session.bridged, true)
       assert.equal(session.hungUp, false)
       assert.equal(session.isActive, true)
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
-  it('an event without a Unique-ID is taken as this channel\'s; a hang-up without a cause is NORMAL_CLEARING', async () => {
-    const { session, peer, ended, close } = await pair()
-    try {
-      await peer.handshake()
+  it('an event without a Unique-ID is taken as this channel\'s; a hang-up without a cause is NORMAL_CLEARING', () =>
+    withHandshake({}, async ({ session, peer, ended }) => {
       peer.event({ 'Event-Name': 'CHANNEL_HANGUP_COMPLETE' })
       const end = await ended('the session ending after the hang-up')
       assert.deepEqual(end, { uniqueId: UUID, hangupCause: 'NORMAL_CLEARING', reason: 'hangup' })
       assert.equal(session.hangupCause, 'NORMAL_CLEARING')
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
-  it('CHANNEL_HANGUP alone ends waits at once but closes only after the grace period; the first cause stays', async () => {
-    const { session, peer, ended, close } = await pair({ hangupGraceMs: 100 })
-    try {
-      await peer.handshake()
+  it('CHANNEL_HANGUP alone ends waits at once but closes only after the grace period; the first cause stays', () =>
+    withHandshake({ hangupGraceMs: 100 }, async ({ session, peer, ended }) => {
       const running = session.execute('park')
       await peer.expect('sendmsg')
       peer.reply('+OK')
@@ -157,15 +123,11 @@ describe('Event Socket session at its edges', () => {
       peer.event({ 'Event-Name': 'CHANNEL_HANGUP', 'Unique-ID': UUID, 'Hangup-Cause': 'NORMAL_CLEARING' })
       const end = await ended('the session closing after the grace period')
       assert.deepEqual(end, { uniqueId: UUID, hangupCause: 'USER_BUSY', reason: 'hangup' })
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
-  it('event listeners: each is called until it unsubscribes; none is added once the session closed', async () => {
-    const { session, peer, ended, close } = await pair()
-    try {
-      await peer.handshake()
+  it('event listeners: each is called until it unsubscribes; none is added once the session closed', () =>
+    withHandshake({}, async ({ session, peer, ended }) => {
       const seen: string[] = []
       const unsubscribe = session.onEvent((event: EslEvent) => seen.push(`a:${event.name}`))
       session.onEvent((event: EslEvent) => seen.push(`b:${event.name}`))
@@ -182,10 +144,8 @@ describe('Event Socket session at its edges', () => {
       const late = session.onEvent(() => seen.push('late'))
       assert.equal(late(), undefined)
       assert.equal(session.debugState().listeners, 0)
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
   it('close by the router: FIN, then the reason is closed; commands after it get that reason', async () => {
     const { session, peer, close } = await pair()
@@ -208,10 +168,8 @@ describe('Event Socket session at its edges', () => {
     }
   })
 
-  it('FreeSWITCH closing the socket ends the session with reason closed, a hang-up wait with it', async () => {
-    const { session, peer, ended, close } = await pair()
-    try {
-      await peer.handshake()
+  it('FreeSWITCH closing the socket ends the session with reason closed, a hang-up wait with it', () =>
+    withHandshake({}, async ({ session, peer, ended }) => {
       const hangup = session.hangup('NORMAL_CLEARING')
       await peer.expect(`api uuid_kill ${UUID} NORMAL_CLEARING`)
       assert.equal(session.debugState().listeners, 1)
@@ -222,15 +180,11 @@ describe('Event Socket session at its edges', () => {
       assert.deepEqual(end, { uniqueId: UUID, hangupCause: undefined, reason: 'closed' })
       const after = errorOf(await session.execute('answer'))
       assert.deepEqual([after.code, after.message], ['closed', 'the session is closed'])
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
-  it('hand-back twice, or after the end, sends exit once', async () => {
-    const { session, peer, ended, close } = await pair()
-    try {
-      await peer.handshake()
+  it('hand-back twice, or after the end, sends exit once', () =>
+    withHandshake({}, async ({ session, peer, ended }) => {
       const first = session.handBack()
       await peer.expect('exit')
       const second = session.handBack()
@@ -242,8 +196,6 @@ describe('Event Socket session at its edges', () => {
       assert.equal(await within(first, WAIT_MS, 'the first hand-back'), end)
       assert.equal(await within(second, WAIT_MS, 'the second hand-back'), end)
       peer.assertNoMoreCommands()
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 })

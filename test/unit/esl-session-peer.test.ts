@@ -11,13 +11,11 @@ import { EslError } from '../../src/errors.ts'
 import type { EslEvent } from '../../src/esl/messages.ts'
 import { EslSession } from '../../src/esl/session.ts'
 import { within } from '../support/deadline.ts'
-import { errorOf, pair, roundTrip, UUID, WAIT_MS } from '../support/scripted-switch.ts'
+import { errorOf, pair, roundTrip, UUID, WAIT_MS, withHandshake } from '../support/scripted-switch.ts'
 
 describe('Event Socket session against a scripted peer', () => {
-  it('uuid_setvar_multi carries at most 60 assignments: 61 variables go in two commands, in order', async () => {
-    const { session, peer, close } = await pair()
-    try {
-      await peer.handshake()
+  it('uuid_setvar_multi carries at most 60 assignments: 61 variables go in two commands, in order', () =>
+    withHandshake({}, async ({ session, peer }) => {
       const variables: Record<string, string> = {}
       for (let i = 0; i < 61; i++) variables[`v${i}`] = `x${i}`
       const result = session.setVariables(variables)
@@ -30,15 +28,11 @@ describe('Event Socket session against a scripted peer', () => {
       peer.apiResponse('+OK')
       assert.equal(await within(result, WAIT_MS, 'setVariables resolving'), undefined)
       peer.assertNoMoreCommands()
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
-  it('a refused uuid_setvar_multi is an error naming the refusal; no variables sends nothing', async () => {
-    const { session, peer, close } = await pair()
-    try {
-      await peer.handshake()
+  it('a refused uuid_setvar_multi is an error naming the refusal; no variables sends nothing', () =>
+    withHandshake({}, async ({ session, peer }) => {
       assert.equal(await session.setVariables({}), undefined)
       const refused = session.setVariables({ a: '1', b: '2' })
       await peer.expect(`api uuid_setvar_multi ${UUID} a=1;b=2`)
@@ -51,10 +45,8 @@ describe('Event Socket session against a scripted peer', () => {
       peer.reply('-ERR command not found')
       assert.equal(errorOf(await within(transport, WAIT_MS, 'setVariables resolving')).message, 'uuid_setvar_multi: -ERR command not found')
       peer.assertNoMoreCommands()
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
   it('setVariables before the handshake is refused without sending anything', async () => {
     const { session, peer, close } = await pair()
@@ -71,10 +63,8 @@ describe('Event Socket session against a scripted peer', () => {
     }
   })
 
-  it('hangup with full control is api uuid_kill with the cause; a refusal is an error; after the hang-up nothing is sent', async () => {
-    const { session, peer, close, ended } = await pair({ hangupGraceMs: 60_000 })
-    try {
-      await peer.handshake()
+  it('hangup with full control is api uuid_kill with the cause; a refusal is an error; after the hang-up nothing is sent', () =>
+    withHandshake({ hangupGraceMs: 60_000 }, async ({ session, peer, ended }) => {
       const refused = session.hangup('USER_BUSY')
       await peer.expect(`api uuid_kill ${UUID} USER_BUSY`)
       peer.apiResponse('-ERR No such channel!\n')
@@ -96,10 +86,8 @@ describe('Event Socket session against a scripted peer', () => {
       assert.deepEqual(end, { uniqueId: UUID, hangupCause: 'CALL_REJECTED', reason: 'hangup' })
       assert.ok(peer.sawFin, 'the session half-closes before closing')
       peer.assertNoMoreCommands()
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
   it('hangup without full control, or with a cause uuid_kill cannot take, is a sendmsg hangup', async () => {
     const { session, peer, close } = await pair()
@@ -119,17 +107,13 @@ describe('Event Socket session against a scripted peer', () => {
     }
   })
 
-  it('an unusable hang-up cause is refused before anything is sent, with or without full control', async () => {
-    const { session, peer, close } = await pair()
-    try {
-      await peer.handshake()
+  it('an unusable hang-up cause is refused before anything is sent, with or without full control', () =>
+    withHandshake({}, async ({ session, peer }) => {
       const error = errorOf(await session.hangup('no answer; exit'))
       assert.deepEqual([error.code, error.message], ['invalid_argument', 'bad hangup cause "no answer; exit"'])
       peer.assertNoMoreCommands()
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
   it('logs a refused setup command and a socket application without full control', async () => {
     const { session, peer, logs, close } = await pair()
@@ -151,20 +135,16 @@ describe('Event Socket session against a scripted peer', () => {
     }
   })
 
-  it('accepted setup commands log nothing', async () => {
-    const { peer, logs, session, close } = await pair()
-    try {
-      await peer.handshake()
+  it('accepted setup commands log nothing', () =>
+    withHandshake({}, async ({ peer, logs, session }) => {
       // A round trip after the setup replies: they have been handled by then.
       const api = session.api('status')
       await peer.expect('api status')
       peer.apiResponse('UP 0 years')
       assert.equal(await within(api, WAIT_MS, 'the api reply'), 'UP 0 years')
       assert.deepEqual(logs.lines.filter((line) => line.level >= 40).map((line) => line.msg), [])
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
   it('connect answered by an api response, or without a Unique-ID, ends the session as a protocol error', async () => {
     for (const [answer, message] of [
@@ -186,10 +166,8 @@ describe('Event Socket session against a scripted peer', () => {
     }
   })
 
-  it('execute, api and bgapi refusals are errors naming the command and the reply', async () => {
-    const { session, peer, close } = await pair()
-    try {
-      await peer.handshake()
+  it('execute, api and bgapi refusals are errors naming the command and the reply', () =>
+    withHandshake({}, async ({ session, peer }) => {
       const execute = session.execute('playback', 'x.wav')
       await peer.expect('sendmsg')
       peer.reply('-ERR invalid session id')
@@ -214,15 +192,11 @@ describe('Event Socket session against a scripted peer', () => {
       const acceptedFrame = await peer.expect('bgapi status')
       peer.reply(`+OK Job-UUID: ${acceptedFrame.header('Job-UUID') ?? ''}`)
       assert.equal(await within(accepted, WAIT_MS, 'the third bgapi'), acceptedFrame.header('Job-UUID'))
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
-  it('an execute completes only on the CHANNEL_EXECUTE_COMPLETE carrying its own Event-UUID and channel', async () => {
-    const { session, peer, close } = await pair()
-    try {
-      await peer.handshake()
+  it('an execute completes only on the CHANNEL_EXECUTE_COMPLETE carrying its own Event-UUID and channel', () =>
+    withHandshake({}, async ({ session, peer }) => {
       const seen: string[] = []
       session.onEvent((event) => seen.push(`${event.name}:${event.get('Application') ?? ''}`))
       let settled: EslEvent | EslError | undefined
@@ -245,10 +219,8 @@ describe('Event Socket session against a scripted peer', () => {
       assert.ok(!(result instanceof EslError))
       assert.equal((result as EslEvent).get('Application-UUID'), id)
       assert.deepEqual(seen, ['CHANNEL_EXECUTE_COMPLETE:answer', 'CHANNEL_EXECUTE_COMPLETE:answer'])
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
   it('the socket application returning: with Answer-State hangup a hang-up, otherwise control lost', async () => {
     for (const [answerState, reason, cause] of [
@@ -288,10 +260,8 @@ describe('Event Socket session against a scripted peer', () => {
     }
   })
 
-  it('a disconnect notice ends control; a peer that never closes after our FIN is destroyed after closeTimeoutMs', async () => {
-    const { session, peer, ended, close } = await pair({ closeTimeoutMs: 100 })
-    try {
-      await peer.handshake()
+  it('a disconnect notice ends control; a peer that never closes after our FIN is destroyed after closeTimeoutMs', () =>
+    withHandshake({ closeTimeoutMs: 100 }, async ({ session, peer, ended }) => {
       const execute = session.execute('playback', 'x.wav')
       await peer.expect('sendmsg')
       peer.reply('+OK')
@@ -303,10 +273,8 @@ describe('Event Socket session against a scripted peer', () => {
       // The peer never closes: the session destroys the socket itself.
       assert.deepEqual(await ended(), { uniqueId: UUID, hangupCause: undefined, reason: 'disconnected' })
       await within(peer.closed, WAIT_MS, 'the socket closing')
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
   it('a command left unanswered ends the session, naming the command (never its arguments)', async () => {
     for (const [send, line, name] of [
@@ -345,10 +313,8 @@ describe('Event Socket session against a scripted peer', () => {
     }
   })
 
-  it('replies nobody asked for and undecodable events are logged three times each, then counted once at the end', async () => {
-    const { session, peer, logs, ended, close } = await pair()
-    try {
-      await peer.handshake()
+  it('replies nobody asked for and undecodable events are logged three times each, then counted once at the end', () =>
+    withHandshake({}, async ({ session, peer, logs, ended }) => {
       await roundTrip(session, peer)
       const last = logs.next('ignored a frame')
       for (let i = 0; i < 5; i++) peer.reply('+OK stray')
@@ -384,15 +350,11 @@ describe('Event Socket session against a scripted peer', () => {
       assert.equal(summary.length, 1)
       assert.equal(summary[0]?.['unexpected_reply'], 5)
       assert.equal(summary[0]?.['malformed'], 4)
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
-  it('exactly three of a kind logs no summary at the end', async () => {
-    const { session, peer, logs, ended, close } = await pair()
-    try {
-      await peer.handshake()
+  it('exactly three of a kind logs no summary at the end', () =>
+    withHandshake({}, async ({ session, peer, logs, ended }) => {
       await roundTrip(session, peer)
       const third = logs.next('a reply arrived with no command waiting for it (further')
       for (let i = 0; i < 3; i++) peer.reply('+OK stray')
@@ -400,10 +362,8 @@ describe('Event Socket session against a scripted peer', () => {
       peer.socket.destroy()
       await ended()
       assert.equal(logs.find('peer misbehaviour counted on this connection').length, 0)
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 
   it('hand-back sends exit after the commands already sent, and their replies still arrive', async () => {
     const { session, peer, routerSocket, ended, close } = await pair({ closeTimeoutMs: 60_000 })
@@ -429,10 +389,8 @@ describe('Event Socket session against a scripted peer', () => {
     }
   })
 
-  it('debugState counts what a live session holds and is all zeros once it ended', async () => {
-    const { session, peer, ended, close } = await pair({ hangupGraceMs: 60_000 })
-    try {
-      await peer.handshake()
+  it('debugState counts what a live session holds and is all zeros once it ended', () =>
+    withHandshake({ hangupGraceMs: 60_000 }, async ({ session, peer, ended }) => {
       await roundTrip(session, peer)
       const listener = session.onEvent(() => {})
       const execute = session.execute('playback', 'x.wav')
@@ -447,8 +405,6 @@ describe('Event Socket session against a scripted peer', () => {
       await ended()
       assert.deepEqual(session.debugState(), { replies: 0, executes: 0, listeners: 0, timers: 0, queuedBytes: 0 })
       assert.equal(session.isActive, false)
-    } finally {
-      await close()
-    }
-  })
+    }),
+  )
 })
