@@ -12,6 +12,7 @@ import type { EslSession } from '../../src/esl/session.ts'
 import { EslServer, type EslServerOptions } from '../../src/esl/server.ts'
 import { parseAllowList } from '../../src/net/allow-list.ts'
 import { within } from '../support/deadline.ts'
+import { until } from '../support/esl-harness.ts'
 import { captureLogs } from '../support/log-capture.ts'
 import { ScriptedSwitch, UUID, WAIT_MS } from '../support/scripted-switch.ts'
 
@@ -29,17 +30,6 @@ async function startServer(onSession: EslServerOptions['onSession'], allow = ['1
   assert.equal(server.listening, true)
   const dial = (): ScriptedSwitch => new ScriptedSwitch(connect({ host: '127.0.0.1', port: address.port }))
   return { server, logs, dial, port: address.port }
-}
-
-/** Resolves the next time `predicate` holds, checked on every turn of the event loop. */
-async function until(predicate: () => boolean, what: string): Promise<void> {
-  await within(
-    (async () => {
-      while (!predicate()) await new Promise((resolve) => setImmediate(resolve))
-    })(),
-    WAIT_MS,
-    what,
-  )
 }
 
 /** A server whose calls each run one bridge; `sessions` holds them in the order they came. */
@@ -110,7 +100,7 @@ describe('Event Socket server', () => {
         peer.socket.end()
         await within(peer.closed, WAIT_MS, `call ${i + 1} closing`)
       }
-      await until(() => server.runningHandlers === 0 && server.activeSessions === 0, 'both handlers finishing')
+      await until(() => server.runningHandlers === 0 && server.activeSessions === 0, WAIT_MS, 'both handlers finishing')
       assert.equal(logs.find('call handler failed').length, 1)
     } finally {
       await server.close()
@@ -127,7 +117,7 @@ describe('Event Socket server', () => {
     })
     const peer = dial()
     await peer.handshake()
-    await until(() => server.activeSessions === 1, 'the call being held')
+    await until(() => server.activeSessions === 1, WAIT_MS, 'the call being held')
     const closing = server.close({ drainMs: 5000 })
     assert.equal(server.listening, false)
     assert.deepEqual(logs.find('event socket server closed: no new calls').map((line) => line['activeCalls']), [1])
@@ -166,14 +156,18 @@ describe('Event Socket server', () => {
     const { server, sessions, bridgeCall } = await startBridgingServer()
     const bridged = await bridgeCall({ bridged: true })
     const ringing = await bridgeCall({ bridged: false })
-    await until(() => server.activeSessions === 2 && sessions[0]?.bridged === true, 'both calls held, the first bridged')
+    await until(() => server.activeSessions === 2 && sessions[0]?.bridged === true, WAIT_MS, 'both calls held, the first bridged')
     const closing = server.close({ handBackBridged: true, drainMs: 10_000 })
     await bridged.expect('exit')
     bridged.reply('+OK bye')
     bridged.socket.end()
-    // The other call is still ours until it bridges.
-    await new Promise((resolve) => setImmediate(resolve))
-    ringing.assertNoMoreCommands()
+    // The other call is still ours until it bridges: a command sent now reaches it, and no exit before it.
+    const ringingSession = sessions[1]
+    assert.ok(ringingSession)
+    const probe = ringingSession.api('status')
+    await ringing.expect('api status')
+    ringing.apiResponse('UP')
+    assert.equal(await within(probe, WAIT_MS, 'the ringing call still answering'), 'UP')
     ringing.event({ 'Event-Name': 'CHANNEL_BRIDGE', 'Unique-ID': UUID })
     await ringing.expect('exit')
     ringing.reply('+OK bye')
@@ -186,7 +180,7 @@ describe('Event Socket server', () => {
   it('without handBackBridged a bridged call is left to drain: it ends on its own, no exit sent', async () => {
     const { server, sessions, bridgeCall } = await startBridgingServer()
     const peer = await bridgeCall({ bridged: true })
-    await until(() => sessions[0]?.bridged === true, 'the call bridged')
+    await until(() => sessions[0]?.bridged === true, WAIT_MS, 'the call bridged')
     const closing = server.close({ drainMs: 10_000 })
     peer.hangupEvents('NORMAL_CLEARING')
     await within(closing, WAIT_MS, 'close after the call ended')
