@@ -14,14 +14,7 @@ import { Frame, FrameError, FrameParser } from '../../src/esl/frame-parser.ts'
 import { EslEvent, JsonSource, parsePlainEvent, toMessage } from '../../src/esl/messages.ts'
 import { bytesToText, percentDecode } from '../../src/esl/percent-decode.ts'
 import { unsafeValueReason } from '../../src/esl/variables.ts'
-
-function frameOf(text: string): Frame {
-  const frames = new FrameParser().push(Buffer.from(text, 'utf8'))
-  assert.ok(!(frames instanceof Error), 'the frame parses')
-  const [first] = frames
-  assert.ok(first, 'one frame')
-  return first
-}
+import { frameOf } from '../support/frames.ts'
 
 function errorMessage(value: Buffer | EslError): string {
   assert.ok(value instanceof EslError, `expected an error, got ${String(value)}`)

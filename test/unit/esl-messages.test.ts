@@ -4,18 +4,11 @@ import fc from 'fast-check'
 import { EslError } from '../../src/errors.ts'
 import { parseChannelData } from '../../src/esl/channel-data.ts'
 import { apiCommand, buildFrame, executeCommand, hangupCommand, lingerCommand } from '../../src/esl/commands.ts'
-import { Frame, FrameParser } from '../../src/esl/frame-parser.ts'
+import { FrameParser } from '../../src/esl/frame-parser.ts'
 import { toMessage } from '../../src/esl/messages.ts'
 import { bytesToText, percentDecode } from '../../src/esl/percent-decode.ts'
+import { frameOf } from '../support/frames.ts'
 import { recordedFrames, transcriptNames } from '../support/transcripts.ts'
-
-function frame(text: string): Frame {
-  const frames = new FrameParser().push(Buffer.from(text, 'utf8'))
-  assert.ok(!(frames instanceof Error))
-  const [first] = frames
-  assert.ok(first)
-  return first
-}
 
 describe('percent decoding', () => {
   it('decodes byte-wise, as FreeSWITCH encodes', () => {
@@ -44,7 +37,7 @@ describe('percent decoding', () => {
 describe('message classification', () => {
   it('reads JSON events with array values', () => {
     const body = JSON.stringify({ 'Event-Name': 'CHANNEL_PARK', 'Unique-ID': 'u1', variable_DP_MATCH: ['312', '312b'], 'Event-Sequence': 7 })
-    const message = toMessage(frame(`Content-Length: ${Buffer.byteLength(body)}\nContent-Type: text/event-json\n\n${body}`))
+    const message = toMessage(frameOf(`Content-Length: ${Buffer.byteLength(body)}\nContent-Type: text/event-json\n\n${body}`))
     assert.equal(message.kind, 'event')
     if (message.kind !== 'event') return
     assert.equal(message.event.name, 'CHANNEL_PARK')
@@ -91,30 +84,30 @@ describe('message classification', () => {
     assert.ok(checked > 500)
     // Not at the start (or escaped): the full parse answers.
     const json = '{"Core-UUID":"x","Unique-ID":"u\\u0031","Event-Name":"CUSTOM"}'
-    const reordered = toMessage(frame(`Content-Length: ${Buffer.byteLength(json)}\nContent-Type: text/event-json\n\n${json}`))
+    const reordered = toMessage(frameOf(`Content-Length: ${Buffer.byteLength(json)}\nContent-Type: text/event-json\n\n${json}`))
     assert.ok(reordered.kind === 'event')
     assert.equal(reordered.event.name, 'CUSTOM')
     assert.equal(reordered.event.uniqueId, 'u1')
   })
 
   it('turns an undecodable event into a value, not an exception', () => {
-    const message = toMessage(frame('Content-Length: 5\nContent-Type: text/event-json\n\n{"a":'))
+    const message = toMessage(frameOf('Content-Length: 5\nContent-Type: text/event-json\n\n{"a":'))
     assert.equal(message.kind, 'malformed')
   })
 
   it('classifies replies, api responses and both disconnect notices', () => {
     assert.deepEqual(
-      (({ kind, text }) => ({ kind, text }))(toMessage(frame('Content-Type: command/reply\nReply-Text: +OK Job-UUID: 1: 2\n\n')) as { kind: string; text: string }),
+      (({ kind, text }) => ({ kind, text }))(toMessage(frameOf('Content-Type: command/reply\nReply-Text: +OK Job-UUID: 1: 2\n\n')) as { kind: string; text: string }),
       { kind: 'reply', text: '+OK Job-UUID: 1: 2' },
     )
-    assert.deepEqual(toMessage(frame('Content-Type: api/response\nContent-Length: 7\n\n_undef_')), { kind: 'api', body: '_undef_' })
-    assert.deepEqual(toMessage(frame('Content-Type: text/disconnect-notice\nContent-Disposition: linger\nLinger-Time: -1\nContent-Length: 0\n\n')), {
+    assert.deepEqual(toMessage(frameOf('Content-Type: api/response\nContent-Length: 7\n\n_undef_')), { kind: 'api', body: '_undef_' })
+    assert.deepEqual(toMessage(frameOf('Content-Type: text/disconnect-notice\nContent-Disposition: linger\nLinger-Time: -1\nContent-Length: 0\n\n')), {
       kind: 'disconnect',
       disposition: 'linger',
       lingerSeconds: -1,
       body: '',
     })
-    assert.equal((toMessage(frame('Content-Type: text/disconnect-notice\nContent-Disposition: disconnect\nContent-Length: 3\n\nbye')) as { disposition: string }).disposition, 'disconnect')
+    assert.equal((toMessage(frameOf('Content-Type: text/disconnect-notice\nContent-Disposition: disconnect\nContent-Length: 3\n\nbye')) as { disposition: string }).disposition, 'disconnect')
   })
 })
 
@@ -135,15 +128,15 @@ describe('channel data', () => {
   })
 
   it('maps _undef_ to empty and refuses a reply without Unique-ID', () => {
-    const channel = parseChannelData(frame('Unique-ID: abc\nCaller-Caller-ID-Name: _undef_\nvariable_x: _undef_\nContent-Type: command/reply\n\n'))
+    const channel = parseChannelData(frameOf('Unique-ID: abc\nCaller-Caller-ID-Name: _undef_\nvariable_x: _undef_\nContent-Type: command/reply\n\n'))
     assert.ok(!(channel instanceof EslError))
     assert.equal(channel.callerIdName, '')
     assert.equal(channel.variable('x'), undefined)
-    assert.ok(parseChannelData(frame('Content-Type: command/reply\nReply-Text: +OK\n\n')) instanceof EslError)
+    assert.ok(parseChannelData(frameOf('Content-Type: command/reply\nReply-Text: +OK\n\n')) instanceof EslError)
   })
 
   it('looks headers up exactly as a first-wins map of decoded values would, on every recorded connect reply', () => {
-    const tricky = frame('Unique-ID: u\nvariable_a: first\nvariable_a: second\nvariable_ab: other\nvariable_empty: \nX-variable_a: no\nvariable_pct: 100%25%20sure\nContent-Type: command/reply\n\n')
+    const tricky = frameOf('Unique-ID: u\nvariable_a: first\nvariable_a: second\nvariable_ab: other\nvariable_empty: \nX-variable_a: no\nvariable_pct: 100%25%20sure\nContent-Type: command/reply\n\n')
     // The first frame FreeSWITCH sent in each transcript, where it is a connect reply (J7b never got one).
     const recorded = transcriptNames().flatMap((name) => recordedFrames(name).slice(0, 1))
     const replies = [tricky, ...recorded.filter((reply) => reply.contentType === 'command/reply' && reply.header('Unique-ID') !== undefined)]
